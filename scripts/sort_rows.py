@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Sort every resource's rows by its primary key, in place, so that diffs show only real changes.
+
+    python scripts/sort_rows.py [PACKAGE_DIR]
+
+Only the order of rows changes; cell text is written back exactly as it was read.
+"""
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from package_io import ROOT, load_descriptor, read_raw, resources, to_typed  # noqa: E402
+
+
+def write_csv(frame, path: Path) -> None:
+    """UTF-8 without BOM, LF line endings, quotes only where a cell needs them."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(frame.columns)
+        writer.writerows(frame.itertuples(index=False, name=None))
+
+
+def sort_resource(root: Path, resource) -> bool:
+    path = root / resource.path
+    raw = read_raw(path)
+    key = resource.primary_key
+    order = to_typed(raw, resource)[key].sort_values(key, kind="stable", na_position="last").index
+    if order.equals(raw.index):
+        return False
+    write_csv(raw.loc[order], path)
+    return True
+
+
+def main(argv: list[str]) -> int:
+    root = Path(argv[0]) if argv else ROOT
+    for name, resource in resources(load_descriptor(root)).items():
+        if resource.primary_key and sort_resource(root, resource):
+            print(f"sorted {resource.path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
