@@ -339,12 +339,21 @@ def rule_derived_explained(t: Table, ctx) -> list[Problem]:
                       "a derived figure must say in notes how it was computed")
 
 
-def preferred_key(t: Table) -> list[str]:
-    # The key "preferred" is unique over, as the field's description in the schema states.
+PREFERRED_KEYS = {
     # The period is part of the key: a January-September count is never in competition with
     # a full-year count (see the preferred field's description in datapackage.json).
-    return {"victim_demographics": ["year", "period_start", "period_end", "population", "dimension", "category"],
-            "origin_countries": ["year", "period_start", "period_end", "population", "role", "country_code", "basis"]}[t.resource.name]
+    "victim_demographics": ["year", "period_start", "period_end", "population", "dimension", "category"],
+    "origin_countries": ["year", "period_start", "period_end", "population", "role", "country_code", "basis"],
+}
+
+
+def preferred_key_of(resource_name: str) -> list[str]:
+    """The key over which exactly one row is preferred (also the key conflicts are found on)."""
+    return PREFERRED_KEYS[resource_name]
+
+
+def preferred_key(t: Table) -> list[str]:
+    return preferred_key_of(t.resource.name)
 
 
 def rule_one_preferred(t: Table, ctx) -> list[Problem]:
