@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: validate test sort conflicts docs charts release diff bench clean
+.PHONY: validate test sort hashes conflicts coverage docs charts release diff bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ test: $(STAMP)  ## Run the test suite
 
 sort: $(STAMP)  ## Sort every CSV by its primary key, in place
 	$(PY) scripts/sort_rows.py .
+
+hashes: $(STAMP)  ## Record each CSV's bytes and sha256 in datapackage.json (after editing data)
+	$(PY) scripts/hashes.py .
+
+coverage: $(STAMP)  ## Regenerate the README's coverage table
+	$(PY) scripts/coverage.py --write
 
 conflicts: $(STAMP)  ## Regenerate docs/conflicts.md
 	$(PY) scripts/conflicts.py --write

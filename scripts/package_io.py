@@ -5,6 +5,7 @@ asks datapackage.json. Nothing here repeats the schema by hand.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,22 @@ def load_descriptor(root: Path = ROOT) -> dict:
         raise CannotRun(f"{DESCRIPTOR}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise CannotRun(f"{DESCRIPTOR}: not a data package (no 'resources' list)")
+    for i, resource in enumerate(descriptor["resources"]):
+        check_resource_shape(resource, i)
     return descriptor
+
+
+def check_resource_shape(resource, i: int) -> None:
+    """The little structure every script relies on: named resources with a list of named fields."""
+    where = f"{DESCRIPTOR}: resource #{i + 1}"
+    if not isinstance(resource, dict):
+        raise CannotRun(f"{where} is not an object")
+    schema = resource.get("schema", {})
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields", []), list):
+        raise CannotRun(f"{where} ({resource.get('name', '?')}): schema must be an object with a 'fields' list")
+    for field in schema.get("fields", []):
+        if not isinstance(field, dict) or not isinstance(field.get("name"), str):
+            raise CannotRun(f"{where} ({resource.get('name', '?')}): every field needs a 'name'")
 
 
 @dataclass(frozen=True)
@@ -80,8 +96,12 @@ def resources(descriptor: dict) -> dict[str, Resource]:
 
 
 def read_raw(path: Path) -> pd.DataFrame:
-    """Read a CSV as text, exactly as written: no type guessing, "NA" stays "NA"."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+    """Read a CSV as text, exactly as written: no type guessing, "NA" stays "NA".
+
+    Blank lines are kept as rows of empty cells so that row numbers stay those of the file.
+    """
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8",
+                       skip_blank_lines=False)
 
 
 # What pandas dtype each Table Schema type becomes. Nullable dtypes so that an empty
@@ -94,6 +114,9 @@ PANDAS_DTYPES = {
     "date": "datetime64[ns]",
     "year": "Int64",
 }
+
+
+INT64_LIMIT = 2.0**63
 
 
 def to_typed(raw: pd.DataFrame, resource: Resource) -> pd.DataFrame:
@@ -110,16 +133,17 @@ def to_typed(raw: pd.DataFrame, resource: Resource) -> pd.DataFrame:
         col = raw[name].where(raw[name] != "", None)
         kind = field.get("type", "string")
         if kind in ("integer", "year"):
-            nums = pd.to_numeric(col, errors="coerce")
-            nums = nums.where(nums.isna() | (nums == nums.round()))
+            nums = pd.to_numeric(col, errors="coerce").astype("float64")
+            # Whole numbers that fit in 64 bits; anything else (1.5, 1e400, 10**30) is missing.
+            nums = nums.where((nums == nums.round()) & (nums.abs() < INT64_LIMIT))
             typed[name] = nums.astype("Float64").astype("Int64")
         elif kind == "number":
             typed[name] = pd.to_numeric(col, errors="coerce").astype("Float64")
         elif kind == "boolean":
             true_values = field.get("trueValues", ["true"])
             false_values = field.get("falseValues", ["false"])
-            mapped = col.map(lambda v: True if v in true_values else (False if v in false_values else None))
-            typed[name] = mapped.astype("boolean")
+            is_true, is_false = col.isin(true_values), col.isin(false_values)
+            typed[name] = pd.Series(is_true.to_numpy(), index=col.index, dtype="boolean").where(is_true | is_false)
         elif kind == "date":
             typed[name] = pd.to_datetime(col, format="%Y-%m-%d", errors="coerce")
         else:
@@ -130,3 +154,28 @@ def to_typed(raw: pd.DataFrame, resource: Resource) -> pd.DataFrame:
 def csv_row_number(index: int) -> int:
     """Row number as a spreadsheet shows it: the header is row 1, the first data row is row 2."""
     return int(index) + 2
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """Size in bytes and sha256 hash of a file, in the form Data Package `bytes`/`hash` take."""
+    data = path.read_bytes()
+    return len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def with_stats(resource: dict, size: int, digest: str) -> dict:
+    """The resource with bytes and hash set; new keys go before dialect/schema, where a reader looks for them."""
+    if "bytes" in resource or "hash" in resource:
+        return resource | {"bytes": size, "hash": digest}
+    out = {}
+    for key, value in resource.items():
+        if key in ("dialect", "schema") and "bytes" not in out:
+            out["bytes"], out["hash"] = size, digest
+        out[key] = value
+    out.setdefault("bytes", size)
+    out.setdefault("hash", digest)
+    return out
+
+
+def dump_descriptor(descriptor: dict) -> str:
+    """datapackage.json as the package writes it: two-space indent, UTF-8, final newline."""
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Keep each resource's `bytes` and `hash` in datapackage.json equal to its file.
+
+    python scripts/hashes.py            # refresh them (after editing a CSV)
+    python scripts/hashes.py --check    # exit 1 if any is stale, naming the file
+
+A descriptor whose hashes describe other bytes than the files beside it would make every
+`frictionless validate` fail, so they are refreshed with each data change, not only at
+a release. `make validate` reports a stale hash as a problem of its own.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, load_descriptor, with_stats  # noqa: E402
+
+
+def stale_resources(descriptor: dict, root: Path) -> list[tuple[str, str]]:
+    """(path, what is wrong) for every resource whose bytes or hash do not match its file."""
+    stale = []
+    for resource in descriptor["resources"]:
+        path = root / resource.get("path", "")
+        if not path.is_file():
+            continue  # the validator reports a missing file
+        size, digest = file_digest(path)
+        if resource.get("bytes") != size or resource.get("hash") != digest:
+            stale.append((resource.get("path", ""), f"datapackage.json records bytes={resource.get('bytes')} "
+                                                    f"and hash={resource.get('hash')}, the file has bytes={size} and {digest}"))
+    return stale
+
+
+def refreshed(descriptor: dict, root: Path) -> dict:
+    out = dict(descriptor)
+    out["resources"] = [with_stats(r, *file_digest(root / r["path"])) for r in descriptor["resources"]]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("package", nargs="?", default=str(ROOT))
+    parser.add_argument("--check", action="store_true", help="only report stale hashes")
+    args = parser.parse_args(argv)
+    root = Path(args.package)
+    try:
+        descriptor = load_descriptor(root)
+        stale = stale_resources(descriptor, root)
+        if args.check:
+            for path, why in stale:
+                print(f"{path}: stale hash: {why}", file=sys.stderr)
+            return 1 if stale else 0
+        (root / DESCRIPTOR).write_text(dump_descriptor(refreshed(descriptor, root)), encoding="utf-8")
+    except (CannotRun, OSError, KeyError) as exc:
+        print(f"hashes: {exc}", file=sys.stderr)
+        return 2
+    print(f"refreshed bytes and hash of {len(descriptor['resources'])} resource(s)" + (f" ({len(stale)} had changed)" if stale else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

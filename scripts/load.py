@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Load one resource of the package as a pandas DataFrame with the declared types.
+
+From Python, with the repository root as the working directory (or on sys.path):
+
+    from scripts.load import load
+    tiers = load("tier_status")               # report_year Int64, tier string, ...
+
+From the shell, to see what a resource looks like:
+
+    python scripts/load.py tier_status [--rows N] [--root PACKAGE_DIR]
+
+Every column gets the pandas dtype that its Table Schema type maps to in
+package_io.PANDAS_DTYPES (integer -> Int64, number -> Float64, boolean -> boolean read
+with the field's trueValues/falseValues, date -> datetime64, string -> string). Only an
+empty cell is missing: "NA" is Namibia's code and stays a string. A cell that does not
+parse as its declared type is an error naming file, row and field, never a silent NaN.
+
+Exit status of the command: 0 printed, 1 the file does not match its schema, 2 cannot run
+(no such resource, missing or unreadable file).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+try:  # imported as scripts.load
+    from .package_io import PANDAS_DTYPES, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed
+except ImportError:  # run as scripts/load.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from package_io import PANDAS_DTYPES, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed  # noqa: E402
+
+SHOWN_BAD_CELLS = 5  # an error message lists at most this many cells that do not parse
+
+
+class LoadError(Exception):
+    """The file was read but does not match its schema (header or cell types)."""
+
+
+class CannotLoad(LoadError):
+    """The resource cannot be read at all: unknown name, missing or unreadable file."""
+
+
+def declared_dtypes(resource: Resource) -> dict[str, str]:
+    """The pandas dtype of every field, from its Table Schema type."""
+    return {f["name"]: PANDAS_DTYPES.get(f.get("type", "string"), "string") for f in resource.fields}
+
+
+def find_resource(resource_name: str, root: Path) -> Resource:
+    try:
+        found = resources(load_descriptor(root))
+    except CannotRun as exc:
+        raise CannotLoad(str(exc)) from None
+    if resource_name not in found:
+        raise CannotLoad(
+            f"datapackage.json: no resource named {resource_name!r}; choose one of: {', '.join(found)}"
+        )
+    return found[resource_name]
+
+
+def read_text_cells(resource: Resource, root: Path) -> pd.DataFrame:
+    path = root / resource.path
+    try:
+        check_row_lengths(path, resource)
+        return read_raw(path)
+    except FileNotFoundError:
+        raise CannotLoad(f"{resource.path}: file not found in {root.resolve()}") from None
+    except (OSError, UnicodeDecodeError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise CannotLoad(f"{resource.path}: cannot be read as CSV ({exc})") from None
+
+
+def check_row_lengths(path: Path, resource: Resource) -> None:
+    """Every row has as many cells as the header. pandas would otherwise shift a longer
+    first row into an index, or pad a shorter row, without a word."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        header = next(rows, None)
+        if header is None:
+            raise CannotLoad(f"{resource.path}: the file is empty (no header row)")
+        for line, row in enumerate(rows, start=2):
+            if not row:
+                raise LoadError(f"{resource.path}, row {line}: the line is blank; delete it")
+            if len(row) != len(header):
+                raise LoadError(f"{resource.path}, row {line}: {len(row)} cells, but the header has {len(header)}")
+
+
+def check_header(raw: pd.DataFrame, resource: Resource) -> None:
+    header, expected = list(raw.columns), resource.field_names
+    if header == expected:
+        return
+    missing = [n for n in expected if n not in header]
+    extra = [n for n in header if n not in expected]
+    detail = []
+    if missing:
+        detail.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        detail.append(f"undeclared column(s) {', '.join(extra)}")
+    if not detail:
+        detail.append("columns are in a different order from the schema")
+    raise LoadError(f"{resource.path}, row 1 (header): {'; '.join(detail)}; expected: {','.join(expected)}")
+
+
+def check_every_cell_parsed(raw: pd.DataFrame, typed: pd.DataFrame, resource: Resource) -> None:
+    """to_typed turns a cell it cannot parse into a missing value; here that is an error."""
+    bad = []
+    for field in resource.fields:
+        name = field["name"]
+        lost = (raw[name] != "") & typed[name].isna()
+        for index in lost[lost].index:
+            bad.append((csv_row_number(index), name, raw.at[index, name], field.get("type", "string")))
+    if not bad:
+        return
+    shown = "; ".join(f"row {row}, field '{name}': {value!r} is not a valid {kind}" for row, name, value, kind in bad[:SHOWN_BAD_CELLS])
+    more = f" (and {len(bad) - SHOWN_BAD_CELLS} more)" if len(bad) > SHOWN_BAD_CELLS else ""
+    raise LoadError(f"{resource.path}: {shown}{more}. Run scripts/validate.py for the full report.")
+
+
+def load(resource_name: str, root: str | Path | None = None) -> pd.DataFrame:
+    """Read the resource named resource_name of the package in root (default: this repository)."""
+    root = Path(root) if root is not None else ROOT
+    resource = find_resource(resource_name, root)
+    raw = read_text_cells(resource, root)
+    check_header(raw, resource)
+    typed = to_typed(raw, resource)
+    check_every_cell_parsed(raw, typed, resource)
+    return typed.astype(declared_dtypes(resource))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Print the dtypes and first rows of one resource.")
+    parser.add_argument("resource", help="resource name, e.g. tier_status")
+    parser.add_argument("--rows", type=int, default=5, help="how many rows to show (default 5)")
+    parser.add_argument("--root", default=None, help="package directory (default: this repository)")
+    args = parser.parse_args(argv)
+    try:
+        frame = load(args.resource, args.root)
+    except CannotLoad as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except LoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 40):
+        text = f"{args.resource}: {len(frame)} rows\n\n{frame.dtypes.to_string()}\n\n{frame.head(args.rows).to_string()}\n"
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head: not an error
+        sys.stderr.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
