@@ -23,6 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from package_io import (  # noqa: E402
     CannotRun,
+    file_digest,
     Resource,
     csv_row_number,
     load_descriptor,
@@ -143,13 +144,22 @@ def describe_header_difference(header: list[str], expected: list[str]) -> str:
 
 # Reported by our own rules with clearer messages, or already by step 1.
 FRICTIONLESS_REPLACED = {"foreign-key", "blank-header", "missing-label", "extra-label", "incorrect-label",
-                         "duplicate-label", "blank-label", "encoding-error"}
+                         "duplicate-label", "blank-label", "encoding-error", "hash-count", "byte-count"}
+
+
+def without_foreign_keys(resource: dict) -> dict:
+    schema = resource.get("schema")
+    if not isinstance(schema, dict) or "foreignKeys" not in schema:
+        return resource
+    return resource | {"schema": {k: v for k, v in schema.items() if k != "foreignKeys"}}
 
 
 def frictionless_problems(descriptor: dict, root: Path, skip: set[str]) -> list[Problem]:
     from frictionless import Package  # imported here: slow to import, and only this step needs it
 
-    checked = [r for r in descriptor["resources"] if r.get("name") not in skip]
+    # Foreign keys are checked by our own rule; frictionless would only report them again, and
+    # fail on references to a resource skipped here (an unreadable file), so they are left out.
+    checked = [without_foreign_keys(r) for r in descriptor["resources"] if r.get("name") not in skip]
     if not checked:
         return []
     package_descriptor = {k: v for k, v in descriptor.items() if k != "resources"} | {"resources": checked}
@@ -166,7 +176,7 @@ def frictionless_problems(descriptor: dict, root: Path, skip: set[str]) -> list[
             if error.type in FRICTIONLESS_REPLACED:
                 continue
             problems.append(Problem(file, getattr(error, "row_number", None),
-                                    getattr(error, "field_name", None), error.type, error.note or error.message))
+                                    getattr(error, "field_name", None) or None, error.type, error.note or error.message))
     for error in report.errors:
         problems.append(Problem("datapackage.json", None, None, error.type, error.note or error.message))
     return problems
@@ -218,9 +228,15 @@ def rule_foreign_keys_resolve(t: Table, ctx) -> list[Problem]:
         fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
         ref = fk["reference"]
         ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
-        target = ctx.tables.get(ref.get("resource") or t.resource.name)
-        if target is None:
+        target_name = ref.get("resource") or t.resource.name
+        if target_name not in ctx.declared:
+            problems.append(Problem("datapackage.json", None, None, "foreign-key",
+                                    f"resource {t.resource.name!r}: foreign key {', '.join(fields)} refers to "
+                                    f"resource {target_name!r}, which the descriptor does not declare"))
             continue
+        target = ctx.tables.get(target_name)
+        if target is None:
+            continue  # its file could not be read: reported already
         for field, ref_field in zip(fields, ref_fields):
             known = set(target.raw[ref_field])
             col = t.raw[field]
@@ -232,11 +248,13 @@ def rule_foreign_keys_resolve(t: Table, ctx) -> list[Problem]:
 
 def rule_no_orphan_sources(t: Table, ctx) -> list[Problem]:
     used: set[str] = set()
-    for other in ctx.tables.values():
-        for fk in other.resource.foreign_keys:
+    for name, other in ctx.declared.items():
+        for fk in other.foreign_keys:
             if fk["reference"].get("resource") == t.resource.name:
+                if name not in ctx.tables:
+                    return []  # a source may be cited only in a file that could not be read
                 for field in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]):
-                    used |= set(other.raw[field])
+                    used |= set(ctx.tables[name].raw[field])
     key = t.resource.primary_key[0]
     mask = ~t.raw[key].isin(used)
     return t.problems(mask, key, "orphan", lambda i: f"{t.raw[key][i]!r} is not used by any row of any other resource")
@@ -322,7 +340,8 @@ def rule_periods(t: Table, ctx) -> list[Problem]:
                            "year must be the year of period_start")
     problems += t.problems(end < start, "period_end", "period", "period_end is before period_start")
     problems += t.problems(end > pd.Timestamp(today()), "period_end", "future-date", "the period ends in the future")
-    full_year = (start.dt.strftime("%m-%d") == "01-01") & (end.dt.strftime("%m-%d") == "12-31") & (start.dt.year == end.dt.year)
+    full_year = ((start.dt.month == 1) & (start.dt.day == 1) & (end.dt.month == 12) & (end.dt.day == 31)
+                 & (start.dt.year == end.dt.year))
     expected = {
         "calendar_year": full_year,
         "part_of_year": (start.dt.year == end.dt.year) & ~full_year,
@@ -389,8 +408,9 @@ CONTAINED_IN = {
 
 def rule_category_in_dimension(t: Table, ctx) -> list[Problem]:
     sets = t.resource.field("category")["x-categoriesByDimension"]
-    allowed = t.raw["dimension"].map(lambda d: sets.get(d, []))
-    mask = pd.Series([c not in a for c, a in zip(t.raw["category"], allowed)], index=t.raw.index)
+    allowed = pd.MultiIndex.from_tuples([(d, c) for d, cats in sets.items() for c in cats])
+    pairs = pd.MultiIndex.from_arrays([t.raw["dimension"], t.raw["category"]])
+    mask = pd.Series(~pairs.isin(allowed), index=t.raw.index)
     return t.problems(mask & t.raw["dimension"].isin(sets), "category", "category-dimension",
                       lambda i: f"{t.raw['category'][i]!r} is not a category of dimension {t.raw['dimension'][i]!r} "
                       f"(allowed: {', '.join(sets[t.raw['dimension'][i]])})")
@@ -414,9 +434,18 @@ def rule_breakdown_flags(t: Table, ctx) -> list[Problem]:
 
 
 def totals_of(t: Table) -> pd.Series:
-    """Each source's stated or derived total, indexed by FIGURE_GROUP."""
-    totals = t.typed[t.raw["dimension"] == "total"]
+    """Each source's stated or derived total, indexed by FIGURE_GROUP.
+
+    A second total for the same group (a duplicate key, or a total with a wrong category)
+    is reported by other rules; the first one stands, so that joins stay one-to-one.
+    """
+    totals = t.typed[t.raw["dimension"] == "total"].drop_duplicates(FIGURE_GROUP)
     return totals.set_index(FIGURE_GROUP)["victims"]
+
+
+def first_of_groups(frame: pd.DataFrame, group: list[str]) -> pd.Series:
+    """True on the first row of each group, so that a group's problem is reported once."""
+    return ~frame.duplicated(group)
 
 
 def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
@@ -430,28 +459,30 @@ def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
                            lambda i: f"{r['category'][i]} = {r['victims'][i]} exceeds the same source's total of {joined['_total'][i]} "
                            f"for {r['year'][i]} ({r['population'][i]})")
     # A complete, exclusive breakdown adds up to the total, which must exist.
-    complete = parts[parts["breakdown_complete"].fillna(False) & parts["breakdown_exclusive"].fillna(False)]
-    sums = complete.groupby(FIGURE_GROUP + ["dimension"], dropna=False)["victims"].sum().reset_index()
-    sums = sums.join(totals.rename("_total"), on=FIGURE_GROUP)
-    for _, s in sums.iterrows():
-        rows = complete[(complete[FIGURE_GROUP + ["dimension"]] == s[FIGURE_GROUP + ["dimension"]]).all(axis=1)].index
-        where = csv_row_number(rows[0])
-        label = f"{s['dimension']} breakdown of {s['source_id']} for {s['year']} ({s['population']})"
-        if pd.isna(s["_total"]):
-            problems.append(Problem(t.file, where, "dimension", "breakdown-no-total",
-                                    f"the complete {label} has no total row from the same source to add up to"))
-        elif s["victims"] != s["_total"]:
-            problems.append(Problem(t.file, where, "victims", "breakdown-sum",
-                                    f"the complete {label} adds up to {s['victims']}, not to the total of {s['_total']}"))
+    group = FIGURE_GROUP + ["dimension"]
+    complete = joined[joined["breakdown_complete"].fillna(False) & joined["breakdown_exclusive"].fillna(False)]
+    sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
+    first = first_of_groups(complete, group)
+    label = lambda i: f"{r['dimension'][i]} breakdown of {r['source_id'][i]} for {r['year'][i]} ({r['population'][i]})"
+    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "dimension",
+                           "breakdown-no-total",
+                           lambda i: f"the complete {label(i)} has no total row from the same source to add up to")
+    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+                           "breakdown-sum",
+                           lambda i: f"the complete {label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]}")
     # Nested categories: girls never exceed females or children of the same source.
-    index = parts.set_index(FIGURE_GROUP + ["dimension", "category"])["victims"]
-    index = index[~index.index.duplicated()]
-    for (dim, cat), containers in CONTAINED_IN.items():
-        inner = parts[(parts["dimension"] == dim) & (parts["category"] == cat)]
-        for outer_dim, outer_cat in containers:
-            keys = [tuple(row) + (outer_dim, outer_cat) for row in inner[FIGURE_GROUP].itertuples(index=False)]
-            outer = pd.Series([index.get(k) for k in keys], index=inner.index, dtype="Float64")
-            problems += t.problems(inner["victims"] > outer, "victims", "exceeds-total",
+    # One column per category, one row per figure group, joined onto the sex_age rows.
+    containers = {pair for outers in CONTAINED_IN.values() for pair in outers}
+    is_container = pd.MultiIndex.from_arrays([parts["dimension"], parts["category"]]).isin(list(containers))
+    wide = (parts[is_container].drop_duplicates(FIGURE_GROUP + ["category"])
+            .set_index(FIGURE_GROUP + ["category"])["victims"].unstack("category"))
+    inner = parts[parts["dimension"] == "sex_age"].join(wide.add_prefix("_outer_"), on=FIGURE_GROUP)
+    for (dim, cat), outers in CONTAINED_IN.items():
+        for outer_dim, outer_cat in outers:
+            outer = inner.get(f"_outer_{outer_cat}")
+            if outer is None:
+                continue  # no source gives this container at all
+            problems += t.problems((inner["category"] == cat) & (inner["victims"] > outer), "victims", "exceeds-total",
                                    lambda i, oc=outer_cat, o=outer: f"{r['category'][i]} = {r['victims'][i]} exceeds {oc} = {int(o[i])} of the same source")
     return problems
 
@@ -498,23 +529,20 @@ def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
                           f"that {r['source_id'][i]} gives for {r['year'][i]} in {demo.file}")
     complete = joined[joined["breakdown_complete"].fillna(False)]
     group = FIGURE_GROUP + ["role"]
-    for _, g in complete.groupby(group, dropna=False):
-        first = g.index[0]
-        total, sum_ = g["_total"].iloc[0], g["victims"].sum()
-        if pd.isna(total):
-            problems.append(Problem(t.file, csv_row_number(first), "victims", "breakdown-no-total",
-                                    f"the complete breakdown by country of {r['source_id'][first]} for {r['year'][first]} "
-                                    f"has no total in {demo.file} to add up to"))
-        elif sum_ != total:
-            problems.append(Problem(t.file, csv_row_number(first), "victims", "breakdown-sum",
-                                    f"the complete breakdown by country of {r['source_id'][first]} for {r['year'][first]} "
-                                    f"adds up to {sum_}, not to the total of {total} in {demo.file}"))
+    sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
+    first = first_of_groups(complete, group)
+    label = lambda i: f"the complete breakdown by country of {r['source_id'][i]} for {r['year'][i]}"
+    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "victims",
+                           "breakdown-no-total", lambda i: f"{label(i)} has no total in {demo.file} to add up to")
+    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+                           "breakdown-sum",
+                           lambda i: f"{label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]} in {demo.file}")
     return problems
 
 
 def rule_countries_used(t: Table, ctx) -> list[Problem]:
     used = ctx.tables.get("origin_countries")
-    if used is None:
+    if used is None:  # not declared, or its file could not be read
         return []
     mask = ~t.raw["country_code"].isin(set(used.raw["country_code"]))
     return t.problems(mask, "country_code", "orphan", lambda i: f"{t.raw['country_code'][i]!r} is not used in {used.file}")
@@ -534,6 +562,22 @@ RESOURCE_RULES = {
 @dataclass
 class Context:
     tables: dict[str, Table]
+    declared: dict[str, Resource]  # every resource, including those whose file could not be read
+
+
+def stale_hash_problems(resource: Resource, path: Path) -> list[Problem]:
+    """The descriptor's bytes/hash must describe the file beside it (frictionless's own
+    message for this names neither cause nor cure)."""
+    recorded = {k: resource.descriptor[k] for k in ("bytes", "hash") if k in resource.descriptor}
+    if not recorded:
+        return []
+    size, digest = file_digest(path)
+    if recorded.get("bytes", size) == size and recorded.get("hash", digest) == digest:
+        return []
+    return [Problem(resource.path, None, None, "stale-hash",
+                    f"the file changed after its bytes/hash were recorded in datapackage.json "
+                    f"(recorded {recorded.get('hash', '?')[:19]}..., now {digest[:19]}...): "
+                    "run `python scripts/hashes.py` (make hashes) to record the new ones")]
 
 
 def validate_package(root: Path) -> list[Problem]:
@@ -551,6 +595,12 @@ def validate_package(root: Path) -> list[Problem]:
             unreadable.add(name)
             continue
         path = root / resource.path
+        if not path.resolve().is_relative_to(root.resolve()):
+            problems.append(Problem("datapackage.json", None, None, "unsafe-path",
+                                    f"resource {name!r}: path {resource.path!r} is not allowed: "
+                                    "it leads outside the package folder through a link"))
+            unreadable.add(name)
+            continue
         if not path.is_file():
             raise CannotRun(f"{resource.path}: data file of resource {name!r} not found")
         try:
@@ -558,16 +608,29 @@ def validate_package(root: Path) -> list[Problem]:
         except OSError as exc:
             raise CannotRun(f"{resource.path}: cannot be read ({exc})")
         problems += file_problems
+        problems += stale_hash_problems(resource, path)
         if not readable:
             unreadable.add(name)
             continue
-        raw = read_raw(path)
+        try:
+            raw = read_raw(path)
+        except (pd.errors.ParserError, ValueError) as exc:
+            # A row with too many cells or an unclosed quote: frictionless names the row.
+            problems.append(Problem(resource.path, None, None, "csv-structure",
+                                    f"the file cannot be read as a table, so the package's own rules were not run on it: "
+                                    f"{str(exc).strip()}"))
+            continue  # frictionless still checks it, and names the row
         tables[name] = Table(resource, raw, to_typed(raw, resource))
     problems += frictionless_problems(descriptor, root, skip=unreadable)
-    ctx = Context(tables)
+    ctx = Context(tables, declared)
     for name, table in tables.items():
         for rule in GENERAL_RULES + RESOURCE_RULES.get(name, []):
-            problems += rule(table, ctx)
+            try:
+                problems += rule(table, ctx)
+            except KeyError as exc:  # the descriptor lacks a field or setting this rule is about
+                problems.append(Problem("datapackage.json", None, None, "schema",
+                                        f"resource {name!r}: rule {rule.__name__} cannot run: the schema lacks "
+                                        f"a field or setting it needs ({exc})"))
     return problems
 
 
@@ -592,6 +655,14 @@ def human_report(problems: list[Problem], root: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
+def cannot_run(message: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"valid": False, "cannot_run": message, "errors": []}, indent=2))
+    else:
+        print(f"CANNOT RUN: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Validate the Kosovo human trafficking data package.")
     parser.add_argument("package", nargs="?", default=".", help="folder holding datapackage.json (default: current folder)")
@@ -602,11 +673,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         problems = validate_package(root)
     except CannotRun as exc:
-        if args.json:
-            print(json.dumps({"valid": False, "cannot_run": str(exc), "errors": []}, indent=2))
-        else:
-            print(f"CANNOT RUN: {exc}", file=sys.stderr)
-        return 2
+        return cannot_run(str(exc), args.json)
+    except Exception as exc:  # a bug of the validator, not of the data: say so, without a traceback
+        return cannot_run(f"internal error: {type(exc).__name__}: {exc} (please report it with the package that caused it)",
+                          args.json)
     seconds = time.perf_counter() - started
     if args.json:
         print(json.dumps({"valid": not problems, "package": str(root.resolve()), "seconds": round(seconds, 3),
