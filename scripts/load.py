@@ -29,10 +29,10 @@ from pathlib import Path
 import pandas as pd
 
 try:  # imported as scripts.load
-    from .package_io import PANDAS_DTYPES, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed
+    from .package_io import PANDAS_DTYPES, describe_header_difference, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed
 except ImportError:  # run as scripts/load.py
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from package_io import PANDAS_DTYPES, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed  # noqa: E402
+    from package_io import PANDAS_DTYPES, describe_header_difference, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed  # noqa: E402
 
 SHOWN_BAD_CELLS = 5  # an error message lists at most this many cells that do not parse
 
@@ -90,18 +90,8 @@ def check_row_lengths(path: Path, resource: Resource) -> None:
 
 def check_header(raw: pd.DataFrame, resource: Resource) -> None:
     header, expected = list(raw.columns), resource.field_names
-    if header == expected:
-        return
-    missing = [n for n in expected if n not in header]
-    extra = [n for n in header if n not in expected]
-    detail = []
-    if missing:
-        detail.append(f"missing column(s) {', '.join(missing)}")
-    if extra:
-        detail.append(f"undeclared column(s) {', '.join(extra)}")
-    if not detail:
-        detail.append("columns are in a different order from the schema")
-    raise LoadError(f"{resource.path}, row 1 (header): {'; '.join(detail)}; expected: {','.join(expected)}")
+    if header != expected:
+        raise LoadError(f"{resource.path}, row 1 (header): {describe_header_difference(header, expected)}")
 
 
 def check_every_cell_parsed(raw: pd.DataFrame, typed: pd.DataFrame, resource: Resource) -> None:

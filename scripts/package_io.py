@@ -179,3 +179,16 @@ def with_stats(resource: dict, size: int, digest: str) -> dict:
 def dump_descriptor(descriptor: dict) -> str:
     """datapackage.json as the package writes it: two-space indent, UTF-8, final newline."""
     return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
+def describe_header_difference(header: list[str], expected: list[str]) -> str:
+    missing = [f for f in expected if f not in header]
+    extra = [f for f in header if f not in expected]
+    parts = []
+    if missing:
+        parts.append(f"missing column(s) {', '.join(missing)}")
+    if extra:
+        parts.append(f"column(s) not in the schema {', '.join(extra)}")
+    if not parts:
+        parts.append(f"columns out of order: expected {', '.join(expected)}")
+    return "header differs from the schema in datapackage.json: " + "; ".join(parts)

@@ -23,6 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from package_io import (  # noqa: E402
     CannotRun,
+    describe_header_difference,
     file_digest,
     Resource,
     csv_row_number,
@@ -123,19 +124,6 @@ def check_file_bytes(path: Path, resource: Resource) -> tuple[list[Problem], boo
         problems.append(Problem(name, 1, None, "header", describe_header_difference(header, expected)))
         return problems, False
     return problems, True
-
-
-def describe_header_difference(header: list[str], expected: list[str]) -> str:
-    missing = [f for f in expected if f not in header]
-    extra = [f for f in header if f not in expected]
-    parts = []
-    if missing:
-        parts.append(f"missing column(s) {', '.join(missing)}")
-    if extra:
-        parts.append(f"column(s) not in the schema {', '.join(extra)}")
-    if not parts:
-        parts.append(f"columns out of order: expected {', '.join(expected)}")
-    return "header differs from the schema in datapackage.json: " + "; ".join(parts)
 
 
 # --------------------------------------------------------------------------------------
