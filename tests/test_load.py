@@ -149,7 +149,7 @@ def test_load_reports_a_cell_that_does_not_parse(ux_sample_package):
 def test_load_reports_a_header_that_differs_from_the_schema(ux_sample_package):
     path = ux_sample_package / "data" / "countries.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("iso3,name", "iso,name"), encoding="utf-8")
-    with pytest.raises(LoadError, match="missing column.*iso3.*column\(s\) not in the schema iso"):
+    with pytest.raises(LoadError, match=r"missing column.*iso3.*column\(s\) not in the schema iso"):
         load("countries", ux_sample_package)
 
 
