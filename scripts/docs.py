@@ -71,10 +71,11 @@ def package_section(descriptor: dict, declared: dict[str, Resource]) -> list[str
         "",
     ]
     facts = [("Name", code(descriptor["name"]) if descriptor.get("name") else ""),
-             ("Version", descriptor.get("version", "")),
              ("Created", descriptor.get("created", "")),
              ("Profile", descriptor.get("$schema", ""))]
     lines += [f"- {label}: {value}" for label, value in facts if value]
+    # No version here: it changes at every release, this page only when the schema does.
+    lines.append("- Version: the `version` in `datapackage.json`; what changed, release by release: `CHANGELOG.md`")
     licenses = descriptor.get("licenses", [])
     if licenses:
         lines.append("- Licences:")
