@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, load_descriptor, with_stats  # noqa: E402
+from package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, file_stats_against_record, load_descriptor, with_stats  # noqa: E402
 
 
 def stale_resources(descriptor: dict, root: Path) -> list[tuple[str, str]]:
@@ -25,10 +25,10 @@ def stale_resources(descriptor: dict, root: Path) -> list[tuple[str, str]]:
         path = root / resource.get("path", "")
         if not path.is_file():
             continue  # the validator reports a missing file
-        size, digest = file_digest(path)
-        if resource.get("bytes") != size or resource.get("hash") != digest:
+        actual, differs = file_stats_against_record(resource, path)
+        if differs or "bytes" not in resource or "hash" not in resource:
             stale.append((resource.get("path", ""), f"datapackage.json records bytes={resource.get('bytes')} "
-                                                    f"and hash={resource.get('hash')}, the file has bytes={size} and {digest}"))
+                                                    f"and hash={resource.get('hash')}, the file has bytes={actual['bytes']} and {actual['hash']}"))
     return stale
 
 

@@ -83,12 +83,16 @@ class Resource:
 
     @property
     def primary_key(self) -> list[str]:
-        key = self.schema.get("primaryKey", [])
-        return [key] if isinstance(key, str) else list(key)
+        return field_list(self.schema.get("primaryKey", []))
 
     @property
     def foreign_keys(self) -> list[dict]:
         return self.schema.get("foreignKeys", [])
+
+
+def field_list(value) -> list[str]:
+    """A key's fields as a list: Table Schema v1 allowed a single name as a string."""
+    return [value] if isinstance(value, str) else list(value)
 
 
 def resources(descriptor: dict) -> dict[str, Resource]:
@@ -151,6 +155,11 @@ def to_typed(raw: pd.DataFrame, resource: Resource) -> pd.DataFrame:
     return typed
 
 
+def primary_key_order(typed: pd.DataFrame, key: list[str]) -> pd.Index:
+    """The order rows must follow: by the typed primary key (so 9 < 10), ties kept as they are."""
+    return typed[key].sort_values(key, kind="stable", na_position="last").index
+
+
 def csv_row_number(index: int) -> int:
     """Row number as a spreadsheet shows it: the header is row 1, the first data row is row 2."""
     return int(index) + 2
@@ -160,6 +169,13 @@ def file_digest(path: Path) -> tuple[int, str]:
     """Size in bytes and sha256 hash of a file, in the form Data Package `bytes`/`hash` take."""
     data = path.read_bytes()
     return len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def file_stats_against_record(resource: dict, path: Path) -> tuple[dict, bool]:
+    """The file's actual `bytes` and `hash`, and whether any of them the resource records differs."""
+    size, digest = file_digest(path)
+    actual = {"bytes": size, "hash": digest}
+    return actual, any(key in resource and resource[key] != value for key, value in actual.items())
 
 
 def with_stats(resource: dict, size: int, digest: str) -> dict:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import ROOT, load_descriptor, read_raw, resources, to_typed  # noqa: E402
+from package_io import ROOT, load_descriptor, primary_key_order, read_raw, resources, to_typed  # noqa: E402
 
 
 def write_csv(frame, path: Path) -> None:
@@ -27,7 +27,7 @@ def sort_resource(root: Path, resource) -> bool:
     path = root / resource.path
     raw = read_raw(path)
     key = resource.primary_key
-    order = to_typed(raw, resource)[key].sort_values(key, kind="stable", na_position="last").index
+    order = primary_key_order(to_typed(raw, resource), key)
     if order.equals(raw.index):
         return False
     write_csv(raw.loc[order], path)

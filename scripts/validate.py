@@ -24,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from package_io import (  # noqa: E402
     CannotRun,
     describe_header_difference,
-    file_digest,
+    field_list,
+    primary_key_order,
+    file_stats_against_record,
     Resource,
     csv_row_number,
     load_descriptor,
@@ -188,11 +190,10 @@ def rule_sorted_by_primary_key(t: Table, ctx) -> list[Problem]:
     key = t.resource.primary_key
     if not key or len(t.typed) < 2:
         return []
-    frame = t.typed[key]
-    ordered = frame.sort_values(key, kind="stable", na_position="last")
-    if ordered.index.equals(frame.index):
+    ordered = primary_key_order(t.typed, key)
+    if ordered.equals(t.typed.index):
         return []
-    first = next(i for i, j in zip(frame.index, ordered.index) if i != j)
+    first = next(i for i, j in zip(t.typed.index, ordered) if i != j)
     return [Problem(t.file, csv_row_number(first), None, "sort-order",
                     f"rows are not sorted by the primary key ({', '.join(key)}); "
                     "run `python scripts/sort_rows.py` to sort them")]
@@ -213,9 +214,9 @@ def rule_no_formula_cells(t: Table, ctx) -> list[Problem]:
 def rule_foreign_keys_resolve(t: Table, ctx) -> list[Problem]:
     problems = []
     for fk in t.resource.foreign_keys:
-        fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+        fields = field_list(fk["fields"])
         ref = fk["reference"]
-        ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+        ref_fields = field_list(ref["fields"])
         target_name = ref.get("resource") or t.resource.name
         if target_name not in ctx.declared:
             problems.append(Problem("datapackage.json", None, None, "foreign-key",
@@ -241,7 +242,7 @@ def rule_no_orphan_sources(t: Table, ctx) -> list[Problem]:
             if fk["reference"].get("resource") == t.resource.name:
                 if name not in ctx.tables:
                     return []  # a source may be cited only in a file that could not be read
-                for field in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]):
+                for field in field_list(fk["fields"]):
                     used |= set(ctx.tables[name].raw[field])
     key = t.resource.primary_key[0]
     mask = ~t.raw[key].isin(used)
@@ -556,15 +557,12 @@ class Context:
 def stale_hash_problems(resource: Resource, path: Path) -> list[Problem]:
     """The descriptor's bytes/hash must describe the file beside it (frictionless's own
     message for this names neither cause nor cure)."""
-    recorded = {k: resource.descriptor[k] for k in ("bytes", "hash") if k in resource.descriptor}
-    if not recorded:
-        return []
-    size, digest = file_digest(path)
-    if recorded.get("bytes", size) == size and recorded.get("hash", digest) == digest:
+    actual, differs = file_stats_against_record(resource.descriptor, path)
+    if not differs:
         return []
     return [Problem(resource.path, None, None, "stale-hash",
                     f"the file changed after its bytes/hash were recorded in datapackage.json "
-                    f"(recorded {recorded.get('hash', '?')[:19]}..., now {digest[:19]}...): "
+                    f"(recorded {resource.descriptor.get('hash', '?')[:19]}..., now {actual['hash'][:19]}...): "
                     "run `python scripts/hashes.py` (make hashes) to record the new ones")]
 
 
