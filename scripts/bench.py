@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import DESCRIPTOR, ROOT, dump_descriptor, file_digest, load_descriptor, resources, with_stats  # noqa: E402
-from validate import preferred_key_of  # noqa: E402  (the key lives in one place)
+from .package_io import DESCRIPTOR, ROOT, dump_descriptor, file_digest, load_descriptor, resources, with_stats
+from .validate import preferred_key_of  # the key lives in one place
 
 # Each figure group (source, year, period, population) of victim_demographics holds one
 # total and every category of every dimension; values are multiples of one unit m so

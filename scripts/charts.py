@@ -28,13 +28,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-try:  # imported as scripts.charts
-    from .load import CannotLoad, LoadError, load
-    from .package_io import ROOT, load_descriptor, resources
-except ImportError:  # run as scripts/charts.py
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from load import CannotLoad, LoadError, load  # noqa: E402
-    from package_io import ROOT, load_descriptor, resources  # noqa: E402
+from .load import CannotLoad, LoadError, load
+from .package_io import ROOT, load_descriptor, resources
 
 OUT_DIR = Path("docs") / "charts"
 

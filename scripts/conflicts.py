@@ -19,21 +19,24 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import ROOT, CannotRun, load_descriptor, read_raw, resources  # noqa: E402
-from validate import preferred_key_of  # noqa: E402  (the key lives in one place)
+from .package_io import ROOT, CannotRun, load_descriptor, read_raw, resources
 
 OUTPUT = Path("docs") / "conflicts.md"
-VALUE_FIELDS = {"victim_demographics": ["victims"], "origin_countries": ["victims", "share_percent"]}
 
 
 def find_conflicts(root: Path) -> list[dict]:
     declared = resources(load_descriptor(root))
     found = []
-    for name, values in VALUE_FIELDS.items():
-        raw = read_raw(root / declared[name].path)
-        key = preferred_key_of(name)
-        raw["value_"] = raw[values].agg("".join, axis=1)  # exactly one value field is filled per row
+    for name, resource in declared.items():
+        if not resource.is_figure_table:
+            continue
+        raw = read_raw(root / resource.path)
+        key = resource.preferred_key
+        # The value fields as one text, e.g. "12" or "<5" (a count published below a threshold).
+        values = raw[resource.value_fields].copy()
+        if "published_below" in values:
+            values["published_below"] = values["published_below"].map(lambda n: f"<{n}" if n else "")
+        raw["value_"] = values.agg("".join, axis=1)
         if name == "victim_demographics":
             raw = pd.concat([raw, implied_zeros(raw)], ignore_index=True)
         for group_key, group in raw.groupby(key, sort=True):
@@ -58,7 +61,7 @@ def implied_zeros(raw: pd.DataFrame) -> pd.DataFrame:
     out (e.g. forced begging in 2019) would not show as a disagreement.
     """
     complete = raw[(raw["breakdown_complete"] == "true") & (raw["breakdown_exclusive"] == "true")]
-    group = ["year", "period_start", "period_end", "population", "dimension"]
+    group = ["reference_year", "period_start", "period_end", "population", "dimension"]
     implied = []
     for _, block in complete.groupby(group):
         if block["source_id"].nunique() < 2:
@@ -74,8 +77,8 @@ def implied_zeros(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def describe_key(key: dict) -> str:
-    period = f"{key['period_start']} to {key['period_end']}" if key.get("period_start") else f"{key['year']} (reporting period)"
-    rest = [v for k, v in key.items() if k not in ("year", "period_start", "period_end")]
+    period = f"{key['period_start']} to {key['period_end']}"
+    rest = [v for k, v in key.items() if k not in ("reference_year", "period_start", "period_end")]
     return f"{period}: " + ", ".join(rest)
 
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import ROOT, CannotRun, load_descriptor, read_raw, resources  # noqa: E402
+from .package_io import ROOT, CannotRun, load_descriptor, read_raw, resources
 
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 FIRST_YEAR = 2000
@@ -34,17 +33,18 @@ def cell(rows: pd.DataFrame) -> str:
     labels = []
     for source_id, group in rows.groupby("source_id", sort=True):
         kinds = set(group["period_kind"])
-        mark = "" if kinds <= {"calendar_year", "reporting_period"} else "†"
+        mark = "" if kinds <= {"calendar_year"} else "†"
         labels.append(f"{source_id}{mark}")
     return ", ".join(labels)
 
 
 def coverage_table(root: Path) -> str:
-    tiers = load(root, "tier_status").set_index("report_year")
+    tiers = load(root, "tier_status").set_index("edition")
     demo = load(root, "victim_demographics")
     origin = load(root, "origin_countries")
-    last = max(int(tiers.index.astype(int).max()), int(demo["year"].astype(int).max()))
-    header = ["year", "TIP edition's tier (for Kosovo)"] + [f"victims: {d}" for d in DIMENSIONS] + ["origin counts/shares", "countries named"]
+    profiles = load(root, "profile_countries")
+    last = max(int(tiers.index.astype(int).max()), int(demo["reference_year"].astype(int).max()))
+    header = ["year", "tier in that year's TIP edition"] + [f"victims: {d}" for d in DIMENSIONS] + ["origin counts/shares", "countries named"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for year in range(FIRST_YEAR, last + 1):
         y = str(year)
@@ -53,17 +53,19 @@ def coverage_table(root: Path) -> str:
             t = tiers.loc[y]
             tier = t["tier"] or (f"({t['assessed_entity_tier']} for {t['assessed_entity']})" if t["assessed_entity_tier"] else "not found")
             tier += " *inferred*" if t["tier_basis"] == "inferred" else ""
-        in_year = demo[demo["year"] == y]
+        in_year = demo[demo["reference_year"] == y]
         dims = [cell(in_year[in_year["dimension"] == d]) for d in DIMENSIONS]
-        o = origin[origin["year"] == y]
-        lines.append("| " + " | ".join([y, tier] + dims + [cell(o[o["basis"] != "named"]), cell(o[o["basis"] == "named"])]) + " |")
+        o = origin[origin["reference_year"] == y]
+        named = ", ".join(sorted(set(o[o["basis"] == "named"]["source_id"]) | set(profiles[profiles["edition"] == y]["source_id"])))
+        lines.append("| " + " | ".join([y, tier] + dims + [cell(o[o["basis"] != "named"]), named]) + " |")
     notes = [
         "",
         "Cells name the source_id of every source that gives a figure (see `data/sources.csv`); an empty cell",
         "means no figure was found. † marks a figure for part of the year or for a span of years, not for the",
         "calendar year. The tier column is for the edition published that year (it reports mostly on the year",
         "before); a tier in brackets belongs to the larger entry Kosovo was part of, not to Kosovo.",
-        "Countries named in a TIP edition's profile are listed under the year before the edition.",
+        "Countries named in a TIP edition's trafficking profile (profile_countries) are listed under the edition's year:",
+        "the profile describes the edition's reporting period, which it does not date.",
     ]
     return "\n".join(lines + notes) + "\n"
 

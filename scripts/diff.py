@@ -35,8 +35,7 @@ from typing import Callable
 
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import DESCRIPTOR, ROOT, CannotRun, Resource, read_raw, resources  # noqa: E402
+from .package_io import DESCRIPTOR, ROOT, CannotRun, Resource, read_raw, resources
 
 LEVELS = ["none", "patch", "minor", "major"]
 SHOWN_PER_LIST = 20  # the Markdown draft lists this many rows per resource and kind; --json has all

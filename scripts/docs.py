@@ -15,8 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import ROOT, CannotRun, Resource, load_descriptor, resources  # noqa: E402
+from .package_io import ROOT, CannotRun, Resource, load_descriptor, resources
 
 OUTPUT = Path("docs") / "data-dictionary.md"
 FIELD_COLUMNS = ["field", "title", "type", "required", "constraints", "unit", "description", "example"]

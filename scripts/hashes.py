@@ -14,8 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, file_stats_against_record, load_descriptor, with_stats  # noqa: E402
+from .package_io import write_atomic, DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, file_stats_against_record, load_descriptor, with_stats
 
 
 def stale_resources(descriptor: dict, root: Path) -> list[tuple[str, str]]:
@@ -51,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             for path, why in stale:
                 print(f"{path}: stale hash: {why}", file=sys.stderr)
             return 1 if stale else 0
-        (root / DESCRIPTOR).write_text(dump_descriptor(refreshed(descriptor, root)), encoding="utf-8")
+        write_atomic(root / DESCRIPTOR, dump_descriptor(refreshed(descriptor, root)))
     except (CannotRun, OSError, KeyError) as exc:
         print(f"hashes: {exc}", file=sys.stderr)
         return 2

@@ -28,11 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-try:  # imported as scripts.load
-    from .package_io import PANDAS_DTYPES, describe_header_difference, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed
-except ImportError:  # run as scripts/load.py
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from package_io import PANDAS_DTYPES, describe_header_difference, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed  # noqa: E402
+from .package_io import PANDAS_DTYPES, describe_header_difference, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed
 
 SHOWN_BAD_CELLS = 5  # an error message lists at most this many cells that do not parse
 

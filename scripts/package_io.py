@@ -5,7 +5,10 @@ asks datapackage.json. Nothing here repeats the schema by hand.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import os
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +91,32 @@ class Resource:
     @property
     def foreign_keys(self) -> list[dict]:
         return self.schema.get("foreignKeys", [])
+
+    # Custom properties of datapackage.json that declare a resource's role once, for every script.
+    @property
+    def is_figure_table(self) -> bool:
+        """A table of figures: its rows are figures from sources, one of which is preferred per key."""
+        return "x-preferredKey" in self.descriptor
+
+    @property
+    def preferred_key(self) -> list[str]:
+        """The fields over which exactly one row is preferred (also the key conflicts are found on)."""
+        return list(self.descriptor["x-preferredKey"])
+
+    @property
+    def figure_group(self) -> list[str]:
+        """The fields that make one source's set of figures for one period and population."""
+        return list(self.descriptor["x-figureGroup"])
+
+    @property
+    def value_fields(self) -> list[str]:
+        """The fields that hold the figures themselves."""
+        return list(self.descriptor.get("x-valueFields", []))
+
+    @property
+    def generated_by(self) -> str | None:
+        """The script that writes this resource, if it is generated (never edited by hand)."""
+        return self.descriptor.get("x-generatedBy")
 
 
 def field_list(value) -> list[str]:
@@ -208,3 +237,27 @@ def describe_header_difference(header: list[str], expected: list[str]) -> str:
     if not parts:
         parts.append(f"columns out of order: expected {', '.join(expected)}")
     return "header differs from the schema in datapackage.json: " + "; ".join(parts)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text (UTF-8, LF) to a temporary file beside path, then rename it over path.
+
+    An interruption leaves either the old file or the new one, never a half-written one.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A frame of text cells as the package writes CSVs: header, LF, quotes only where a cell needs them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    writer.writerows(frame.itertuples(index=False, name=None))
+    return buffer.getvalue()

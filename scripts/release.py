@@ -40,9 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # importing the helpers below must not leave untracked files in the tree it checks
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import diff  # noqa: E402
-from package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, load_descriptor, with_stats  # noqa: E402
+from . import diff
+from .package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, load_descriptor, with_stats
 
 # Where the repository lives, for CHANGELOG compare links and pinned download URLs. It is
 # read from datapackage.json "homepage"; this placeholder is used only while the descriptor
@@ -266,7 +265,7 @@ def check_level(root: Path, previous_tag: str, previous: tuple, version: tuple, 
 def check_valid(root: Path, descriptor: dict) -> None:
     """Validate the package as it will be released (new version, bytes and hashes) in a
     temporary copy, so that a refusal leaves the real files untouched."""
-    import validate  # the package's validator; imported late because frictionless is slow to load
+    from . import validate  # the package's validator; imported late because frictionless is slow to load
 
     with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
         copy = Path(tmp)

@@ -7,20 +7,10 @@ Only the order of rows changes; cell text is written back exactly as it was read
 """
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from package_io import ROOT, load_descriptor, primary_key_order, read_raw, resources, to_typed  # noqa: E402
-
-
-def write_csv(frame, path: Path) -> None:
-    """UTF-8 without BOM, LF line endings, quotes only where a cell needs them."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(frame.columns)
-        writer.writerows(frame.itertuples(index=False, name=None))
+from .package_io import ROOT, csv_text, write_atomic, load_descriptor, primary_key_order, read_raw, resources, to_typed
 
 
 def sort_resource(root: Path, resource) -> bool:
@@ -30,7 +20,7 @@ def sort_resource(root: Path, resource) -> bool:
     order = primary_key_order(to_typed(raw, resource), key)
     if order.equals(raw.index):
         return False
-    write_csv(raw.loc[order], path)
+    write_atomic(path, csv_text(raw.loc[order]))
     return True
 
 

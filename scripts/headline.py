@@ -1,0 +1,86 @@
+"""The headline series: one figure per reference year and measure, the one to quote.
+
+    python -m scripts.headline            # print data/headline_series.csv as it would be written
+    python -m scripts.headline --write    # write it (part of `make generate`)
+
+It is a view of victim_demographics, never edited by hand: identified victims, full calendar
+years only, preferred rows only. A year with no such figure has no row (never a zero). Each
+row keeps the key of the victim_demographics row it comes from, so the two can be joined.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .package_io import ROOT, CannotRun, csv_text, load_descriptor, read_raw, resources, write_atomic
+
+RESOURCE = "headline_series"
+SOURCE = "victim_demographics"
+POPULATION = "identified"  # the headline counts officially identified victims only
+
+# The measure a (dimension, category) pair becomes; exploitation forms keep their code.
+NAMED_MEASURES = {
+    ("total", "all"): "identified_victims",
+    ("age", "child"): "children",
+    ("age", "adult"): "adults",
+    ("sex", "female"): "female",
+    ("sex", "male"): "male",
+    ("sex_age", "girl"): "girls",
+    ("sex_age", "boy"): "boys",
+    ("sex_age", "woman"): "women",
+    ("sex_age", "man"): "men",
+}
+
+
+def measure_of(dimension: str, category: str) -> str:
+    return NAMED_MEASURES.get((dimension, category), category)
+
+
+def headline_frame(root: Path) -> pd.DataFrame:
+    """The headline rows, as text cells in the order and sort of the resource's schema."""
+    descriptor = load_descriptor(root)
+    declared = resources(descriptor)
+    figures = read_raw(root / declared[SOURCE].path)
+    sources = read_raw(root / declared["sources"].path).set_index("source_id")
+    chosen = figures[(figures["population"] == POPULATION) & (figures["period_kind"] == "calendar_year")
+                     & (figures["preferred"] == "true")].copy()
+    chosen["measure"] = [measure_of(d, c) for d, c in zip(chosen["dimension"], chosen["category"])]
+    chosen["primary_source"] = chosen["source_id"].map(sources["primary"]).fillna("")
+    target = declared[RESOURCE]
+    out = chosen[target.field_names]
+    # Sorted by the primary key (year, then measure), like every resource of the package.
+    order = out.assign(_year=out["reference_year"].astype(int)).sort_values(["_year", "measure"], kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def headline_text(root: Path) -> str:
+    return csv_text(headline_frame(root))
+
+
+def target_path(root: Path) -> Path:
+    return root / resources(load_descriptor(root))[RESOURCE].path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("package", nargs="?", default=str(ROOT))
+    parser.add_argument("--write", action="store_true", help="write data/headline_series.csv")
+    args = parser.parse_args(argv)
+    root = Path(args.package)
+    try:
+        text = headline_text(root)
+        if args.write:
+            write_atomic(target_path(root), text)
+        else:
+            sys.stdout.write(text)
+    except (CannotRun, KeyError, OSError, ValueError) as exc:
+        print(f"headline: cannot build the headline series: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

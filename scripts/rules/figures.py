@@ -1,0 +1,339 @@
+"""Rules of the tables of figures (victim_demographics, origin_countries, profile_countries).
+
+Which resources are figure tables, their figure group (one source's figures for one period
+and population) and their preferred key are declared in datapackage.json (x-figureGroup,
+x-preferredKey), not here.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import Problem, Table, first_of_groups, rule, today
+
+
+@rule('period', 'future-date',
+      resources='figures',
+      description="Periods are consistent: reference_year is the year of period_start, the end is not before the start nor in the future, and period_kind matches the dates.")
+def rule_periods(t: Table, ctx) -> list[Problem]:
+    ty, r = t.typed, t.raw
+    start, end, kind, year = ty["period_start"], ty["period_end"], r["period_kind"], ty["reference_year"]
+    problems = t.problems(start.notna() & (year != start.dt.year), "reference_year", "period",
+                          "reference_year must be the year of period_start")
+    problems += t.problems(end < start, "period_end", "period", "period_end is before period_start")
+    problems += t.problems(end > pd.Timestamp(today()), "period_end", "future-date", "the period ends in the future")
+    full_year = ((start.dt.month == 1) & (start.dt.day == 1) & (end.dt.month == 12) & (end.dt.day == 31)
+                 & (start.dt.year == end.dt.year))
+    expected = {
+        "calendar_year": full_year,
+        "part_of_year": (start.dt.year == end.dt.year) & ~full_year,
+        "span_of_years": end.dt.year > start.dt.year,
+    }
+    for name, ok in expected.items():
+        problems += t.problems((kind == name) & start.notna() & end.notna() & ~ok.fillna(False), "period_kind", "period",
+                               lambda i, n=name: f"period {r['period_start'][i]} to {r['period_end'][i]} is not a {n}")
+    return problems
+
+
+@rule('derived-unexplained',
+      resources='figures',
+      description="A derived figure says in notes how it was computed.")
+def rule_derived_explained(t: Table, ctx) -> list[Problem]:
+    return t.problems(t.typed["derived"].fillna(False) & (t.raw["notes"] == ""), "notes", "derived-unexplained",
+                      "a derived figure must say in notes how it was computed")
+
+
+@rule('preferred-none', 'preferred-many',
+      resources='figures',
+      description="Exactly one row is preferred for each preferred key (x-preferredKey).")
+def rule_one_preferred(t: Table, ctx) -> list[Problem]:
+    key = t.resource.preferred_key
+    ty = t.typed.assign(_pref=t.typed["preferred"].fillna(False).astype(int))
+    count = ty.groupby(key, dropna=False)["_pref"].transform("sum")
+    first_in_group = ~ty.duplicated(key)
+    problems = t.problems(first_in_group & (count == 0), "preferred", "preferred-none",
+                          lambda i: f"no row is preferred for {describe_key(t, key, i)}: exactly one must be")
+    problems += t.problems(ty["_pref"].astype(bool) & (count > 1), "preferred", "preferred-many",
+                           lambda i: f"{count[i]} rows are preferred for {describe_key(t, key, i)}: exactly one must be")
+    return problems
+
+
+def describe_key(t: Table, key: list[str], i) -> str:
+    return ", ".join(f"{k}={t.raw[k][i]}" for k in key)
+
+
+# The preference order the descriptor's `preferred` field promises, most important first:
+# (problem id, column that is true for the better row, what the better row is).
+PREFERENCE_ORDER = [
+    ("preferred-secondary", "_primary", "a primary source"),
+    ("preferred-derived", "_stated", "a figure printed in the source"),
+    ("preferred-restatement", "_own", "the source's own report for the period"),
+]
+
+
+@rule('preferred-secondary', 'preferred-derived', 'preferred-restatement',
+      resources='figures',
+      description="The preferred row is the best by the stated order: primary over secondary source, then printed over derived, then own report over a later restatement.")
+def rule_preference_order(t: Table, ctx) -> list[Problem]:
+    sources = ctx.tables.get("sources")
+    if sources is None:
+        return []
+    primary = t.raw["source_id"].map(sources.typed.set_index(sources.raw["source_id"])["primary"])
+    ty = t.typed.assign(_primary=primary.fillna(False).astype(bool),
+                        _stated=~t.typed["derived"].fillna(False).astype(bool),
+                        _own=~t.typed["restatement"].fillna(False).astype(bool))
+    preferred = ty["preferred"].fillna(False).astype(bool)
+    key = t.resource.preferred_key
+    problems, reported = [], pd.Series(False, index=ty.index)
+    for n, (problem_id, col, what) in enumerate(PREFERENCE_ORDER):
+        # Among rows that tie on the earlier criteria, is there one that meets this one?
+        tie = key + [c for _, c, _ in PREFERENCE_ORDER[:n]]
+        better_exists = ty.groupby(tie, dropna=False)[col].transform("max").astype(bool)
+        breaks = preferred & ~ty[col] & better_exists & ~reported
+        problems += t.problems(breaks, "preferred", problem_id,
+                               lambda i, w=what: f"the preferred row is not {w}, but another row for "
+                               f"{describe_key(t, key, i)} is: prefer that one")
+        reported |= breaks
+    return problems
+
+
+@rule('breakdown-flags',
+      resources='victim_demographics',
+      description="Totals have no breakdown flags, breakdown rows have both, only forms of exploitation may overlap, and one breakdown's rows agree on their flags.")
+def rule_breakdown_flags(t: Table, ctx) -> list[Problem]:
+    r = t.raw
+    total = r["dimension"] == "total"
+    problems = []
+    for flag in ("breakdown_complete", "breakdown_exclusive"):
+        problems += t.problems(total & (r[flag] != ""), flag, "breakdown-flags", f"a total has no breakdown: leave {flag} empty")
+        problems += t.problems(~total & (r[flag] == ""), flag, "breakdown-flags", f"a breakdown row needs {flag} (true or false)")
+    problems += t.problems((r["breakdown_exclusive"] == "false") & (r["dimension"] != "exploitation"), "breakdown_exclusive",
+                           "breakdown-flags", "only forms of exploitation may overlap; sex and age categories are exclusive")
+    group = t.resource.figure_group + ["dimension"]
+    for flag in ("breakdown_complete", "breakdown_exclusive"):
+        varies = r[~total].groupby(group)[flag].transform("nunique") > 1
+        problems += t.problems(varies.reindex(r.index, fill_value=False), flag, "breakdown-flags",
+                               f"rows of one breakdown (same source, year, period, population, dimension) disagree on {flag}")
+    return problems
+
+
+def totals_of(t: Table) -> pd.Series:
+    """Each source's stated or derived total, indexed by t.resource.figure_group.
+
+    A second total for the same group (a duplicate key, or a total with a wrong category)
+    is reported by other rules; the first one stands, so that joins stay one-to-one.
+    """
+    totals = t.typed[t.raw["dimension"] == "total"].drop_duplicates(t.resource.figure_group)
+    return totals.set_index(t.resource.figure_group)["victims"]
+
+
+# A category that is part of another: girls are both female and children, and so on.
+CONTAINED_IN = {
+    ("sex_age", "girl"): [("sex", "female"), ("age", "child")],
+    ("sex_age", "boy"): [("sex", "male"), ("age", "child")],
+    ("sex_age", "woman"): [("sex", "female"), ("age", "adult")],
+    ("sex_age", "man"): [("sex", "male"), ("age", "adult")],
+}
+
+
+@rule('exceeds-total', 'breakdown-no-total', 'breakdown-sum',
+      resources='victim_demographics',
+      description="No category exceeds its source's total or the category containing it; a complete, exclusive breakdown adds up to its total, which exists.")
+def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
+    ty, r = t.typed, t.raw
+    parts = ty[r["dimension"] != "total"]
+    totals = totals_of(t)
+    problems = []
+    # No category exceeds its source's total.
+    joined = parts.join(totals.rename("_total"), on=t.resource.figure_group)
+    problems += t.problems((joined["victims"] > joined["_total"]).reindex(r.index, fill_value=False), "victims", "exceeds-total",
+                           lambda i: f"{r['category'][i]} = {r['victims'][i]} exceeds the same source's total of {joined['_total'][i]} "
+                           f"for {r['reference_year'][i]} ({r['population'][i]})")
+    # A complete, exclusive breakdown adds up to the total, which must exist.
+    group = t.resource.figure_group + ["dimension"]
+    complete = joined[joined["breakdown_complete"].fillna(False) & joined["breakdown_exclusive"].fillna(False)]
+    sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
+    first = first_of_groups(complete, group)
+    label = lambda i: f"{r['dimension'][i]} breakdown of {r['source_id'][i]} for {r['reference_year'][i]} ({r['population'][i]})"
+    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "dimension",
+                           "breakdown-no-total",
+                           lambda i: f"the complete {label(i)} has no total row from the same source to add up to")
+    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+                           "breakdown-sum",
+                           lambda i: f"the complete {label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]}")
+    # Nested categories: girls never exceed females or children of the same source.
+    # One column per category, one row per figure group, joined onto the sex_age rows.
+    containers = {pair for outers in CONTAINED_IN.values() for pair in outers}
+    is_container = pd.MultiIndex.from_arrays([parts["dimension"], parts["category"]]).isin(list(containers))
+    wide = (parts[is_container].drop_duplicates(t.resource.figure_group + ["category"])
+            .set_index(t.resource.figure_group + ["category"])["victims"].unstack("category"))
+    inner = parts[parts["dimension"] == "sex_age"].join(wide.add_prefix("_outer_"), on=t.resource.figure_group)
+    for (dim, cat), outers in CONTAINED_IN.items():
+        for outer_dim, outer_cat in outers:
+            outer = inner.get(f"_outer_{outer_cat}")
+            if outer is None:
+                continue  # no source gives this container at all
+            problems += t.problems((inner["category"] == cat) & (inner["victims"] > outer), "victims", "exceeds-total",
+                                   lambda i, oc=outer_cat, o=outer: f"{r['category'][i]} = {r['victims'][i]} exceeds {oc} = {int(o[i])} of the same source")
+    return problems
+
+
+@rule('parts-exceed-total',
+      resources='victim_demographics',
+      description="The categories of an exclusive breakdown, complete or not, never add up to more than the same source's total.")
+def rule_exclusive_parts_within_total(t: Table, ctx) -> list[Problem]:
+    r = t.raw
+    group = t.resource.figure_group + ["dimension"]
+    parts = t.typed[(r["dimension"] != "total") & t.typed["breakdown_exclusive"].fillna(False)]
+    joined = parts.join(totals_of(t).rename("_total"), on=t.resource.figure_group)
+    sums = joined.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
+    first = first_of_groups(joined, group)
+    return t.problems((first & (sums > joined["_total"])).reindex(r.index, fill_value=False), "victims", "parts-exceed-total",
+                      lambda i: f"the {r['dimension'][i]} categories of {r['source_id'][i]} for {r['reference_year'][i]} "
+                      f"({r['population'][i]}) add up to {sums[i]}, more than its total of {joined['_total'][i]}")
+
+
+# Sums of sex_age categories that may not exceed a category of the same source: girls and women
+# are female, girls and boys are children, and so on.
+NESTED_SUMS = {
+    ("sex", "female"): ["girl", "woman"],
+    ("sex", "male"): ["boy", "man"],
+    ("age", "child"): ["girl", "boy"],
+    ("age", "adult"): ["woman", "man"],
+}
+
+
+@rule('nested-sum',
+      resources='victim_demographics',
+      description="Sex-and-age categories never add up to more than the sex or age category that contains them (girls + women <= female).")
+def rule_nested_sums(t: Table, ctx) -> list[Problem]:
+    r, ty = t.raw, t.typed
+    group = t.resource.figure_group
+    cells = ty.assign(_cat=r["category"]).drop_duplicates(group + ["_cat"]).set_index(group + ["_cat"])["victims"].unstack("_cat")
+    problems = []
+    for (dim, outer), inner in NESTED_SUMS.items():
+        if outer not in cells or not all(c in cells for c in inner):
+            continue
+        present = cells[inner].notna().any(axis=1)
+        total_inner = cells[inner].sum(axis=1, min_count=1)
+        bad = cells.index[(present & (total_inner > cells[outer])).fillna(False)]
+        for key in bad:
+            rows = (ty[group] == pd.Series(key, index=group)).all(axis=1) & (r["category"] == outer)
+            problems += t.problems(rows, "victims", "nested-sum",
+                                   lambda i, inner=inner, n=int(total_inner[key]):
+                                   f"{' + '.join(inner)} = {n} of the same source exceeds {outer} = {r['victims'][i]}")
+    return problems
+
+
+@rule('period-after-published',
+      resources='figures',
+      description="A figure's period ends no later than its source was published (a source cannot count the future).")
+def rule_period_not_after_source(t: Table, ctx) -> list[Problem]:
+    sources = ctx.tables.get("sources")
+    if sources is None:
+        return []
+    published = sources.raw.set_index("source_id")["published"]
+    latest = pd.to_datetime(t.raw["source_id"].map(published).map(latest_day, na_action="ignore"), errors="coerce")
+    late = t.typed["period_end"] > latest
+    return t.problems(late, "period_end", "period-after-published",
+                      lambda i: f"the period ends {t.raw['period_end'][i]}, after {t.raw['source_id'][i]!r} was published "
+                      f"({published[t.raw['source_id'][i]]})")
+
+
+def latest_day(published: str) -> str:
+    """The last day a date of any ISO precision can mean: 2021 -> 2021-12-31, 2021-02 -> 2021-02-28."""
+    if len(published) == 4:
+        return published + "-12-31"
+    if len(published) == 7:
+        return str((pd.Timestamp(published + "-01") + pd.offsets.MonthEnd(0)).date())
+    return published
+
+
+@rule('basis-value', 'breakdown-flags',
+      resources='origin_countries',
+      description="A count has victims (or published_below), a share has share_percent, a named country neither; counts and shares carry breakdown_complete.")
+def rule_basis_values(t: Table, ctx) -> list[Problem]:
+    r = t.raw
+    problems = []
+    below = r["published_below"] != ""
+    problems += t.problems(below & (r["victims"] != ""), "victims", "basis-value",
+                           "a count published only as below a threshold (published_below) has no number: leave victims empty")
+    problems += t.problems(below & (r["basis"] != "count"), "published_below", "basis-value",
+                           "published_below is for counts only (basis count)")
+    for basis, field in (("count", "victims"), ("share", "share_percent")):
+        given = (r[field] != "") | (below if field == "victims" else False)
+        problems += t.problems((r["basis"] == basis) & ~given, field, "basis-value",
+                               f"basis is {basis}: {field} must be given")
+        problems += t.problems((r["basis"] != basis) & (r[field] != ""), field, "basis-value",
+                               lambda i, f=field: f"basis is {r['basis'][i]}: {f} must be empty")
+    named = r["basis"] == "named"
+    problems += t.problems(named & (r["breakdown_complete"] != ""), "breakdown_complete", "breakdown-flags",
+                           "a named country is no breakdown: leave breakdown_complete empty")
+    problems += t.problems(~named & (r["breakdown_complete"] == ""), "breakdown_complete", "breakdown-flags",
+                           "a count or share needs breakdown_complete (true or false)")
+    return problems
+
+
+@rule('shares-over-100',
+      resources='origin_countries',
+      description="The shares of one source for one period and role add up to at most 100 %.")
+def rule_shares_within_100(t: Table, ctx) -> list[Problem]:
+    shares = t.typed[t.raw["basis"] == "share"]
+    group = t.resource.figure_group + ["role"]
+    totals = shares.groupby(group)["share_percent"].transform("sum")
+    first = ~shares.duplicated(group)
+    return t.problems((first & (totals > 100)).reindex(t.raw.index, fill_value=False), "share_percent", "shares-over-100",
+                      lambda i: f"shares of {t.raw['source_id'][i]} for {t.raw['reference_year'][i]} ({t.raw['role'][i]}) add up to {totals[i]:g} %, more than 100")
+
+
+@rule('shares-incomplete',
+      resources='origin_countries',
+      description="A complete set of shares adds up to 100 % (within 1 point of rounding).")
+def rule_complete_shares_reach_100(t: Table, ctx) -> list[Problem]:
+    shares = t.typed[(t.raw["basis"] == "share") & t.typed["breakdown_complete"].fillna(False)]
+    group = t.resource.figure_group + ["role"]
+    totals = shares.groupby(group, dropna=False)["share_percent"].transform("sum")
+    first = ~shares.duplicated(group)
+    return t.problems((first & (totals < 99)).reindex(t.raw.index, fill_value=False), "share_percent", "shares-incomplete",
+                      lambda i: f"the complete set of shares of {t.raw['source_id'][i]} for {t.raw['reference_year'][i]} "
+                      f"({t.raw['role'][i]}) adds up to {totals[i]:g} %, not 100: mark it breakdown_complete false, or add the missing shares")
+
+
+@rule('exceeds-total', 'breakdown-no-total', 'breakdown-sum',
+      resources='origin_countries',
+      description="Country counts never exceed the same source's total in victim_demographics; a complete set adds up to it.")
+def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
+    demo = ctx.tables.get("victim_demographics")
+    if demo is None:
+        return []
+    totals = totals_of(demo)
+    counts = t.typed[t.raw["basis"] == "count"]
+    joined = counts.join(totals.rename("_total"), on=t.resource.figure_group)
+    r = t.raw
+    problems = t.problems((joined["victims"] > joined["_total"]).reindex(r.index, fill_value=False), "victims", "exceeds-total",
+                          lambda i: f"{r['country_code'][i]} = {r['victims'][i]} exceeds the total of {joined['_total'][i]} "
+                          f"that {r['source_id'][i]} gives for {r['reference_year'][i]} in {demo.file}")
+    complete = joined[joined["breakdown_complete"].fillna(False)]
+    group = t.resource.figure_group + ["role"]
+    sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
+    first = first_of_groups(complete, group)
+    label = lambda i: f"the complete breakdown by country of {r['source_id'][i]} for {r['reference_year'][i]}"
+    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "victims",
+                           "breakdown-no-total", lambda i: f"{label(i)} has no total in {demo.file} to add up to")
+    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+                           "breakdown-sum",
+                           lambda i: f"{label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]} in {demo.file}")
+    return problems
+
+
+@rule('profile-edition',
+      resources='profile_countries',
+      description="A trafficking-profile row is filed under the edition of the TIP report it was read in (the year its source was published).")
+def rule_profile_edition_matches_source(t: Table, ctx) -> list[Problem]:
+    sources = ctx.tables.get("sources")
+    if sources is None:
+        return []
+    published = t.raw["source_id"].map(sources.raw.set_index("source_id")["published"])
+    year = pd.to_numeric(published.str[:4], errors="coerce")
+    return t.problems(year.notna() & (year != t.typed["edition"]), "edition", "profile-edition",
+                      lambda i: f"edition {t.raw['edition'][i]}, but {t.raw['source_id'][i]!r} was published in {published[i][:4]}: "
+                      "a profile row carries the edition of the report it was read in")
