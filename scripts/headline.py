@@ -44,7 +44,8 @@ def headline_frame(root: Path) -> pd.DataFrame:
     descriptor = load_descriptor(root)
     declared = resources(descriptor)
     figures = read_raw(root / declared[SOURCE].path)
-    sources = read_raw(root / declared["sources"].path).set_index("source_id")
+    # A duplicated source_id is the validator's to report; the first row stands here.
+    sources = read_raw(root / declared["sources"].path).drop_duplicates("source_id").set_index("source_id")
     chosen = figures[(figures["population"] == POPULATION) & (figures["period_kind"] == "calendar_year")
                      & (figures["preferred"] == "true")].copy()
     chosen["measure"] = [measure_of(d, c) for d, c in zip(chosen["dimension"], chosen["category"])]

@@ -100,5 +100,5 @@ def first_of_groups(frame: pd.DataFrame, group: list[str]) -> pd.Series:
 
 def all_rules() -> list[Rule]:
     """Every registered rule, after importing the modules that declare them."""
-    from . import figures, files, sources, tiers  # noqa: F401  (registration happens on import)
+    from . import figures, files, law, sources, tiers  # noqa: F401  (registration happens on import)
     return list(REGISTRY)
