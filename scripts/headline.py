@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         text = headline_text(root)
         if args.write:
             write_atomic(target_path(root), text)
+            readme = root / "README.md"
+            if readme.is_file():  # the README's table is the same series, so it is written with it
+                write_atomic(readme, readme_with_headline(readme.read_text(encoding="utf-8"), headline_markdown(root)))
         else:
             sys.stdout.write(text)
     except (CannotRun, KeyError, OSError, ValueError) as exc:
@@ -85,3 +88,43 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- the README's headline table --------------------------------------------------------
+
+README_START, README_END = "<!-- headline:start -->", "<!-- headline:end -->"
+README_COLUMNS = [("identified_victims", "identified victims"), ("children", "children"),
+                  ("female", "female"), ("male", "male")]
+
+
+def headline_markdown(root: Path) -> str:
+    """Years down, the main measures across; † marks a figure that rests on a secondary source."""
+    frame = headline_frame(root)
+    lines = ["| year | " + " | ".join(title for _, title in README_COLUMNS) + " | source |",
+             "|---:|" + "---:|" * len(README_COLUMNS) + "---|"]
+    for year, rows in frame.groupby(frame["reference_year"].astype(int), sort=True):
+        by_measure = rows.set_index("measure")
+        cells = []
+        for measure, _ in README_COLUMNS:
+            if measure not in by_measure.index:
+                cells.append("")
+                continue
+            row = by_measure.loc[measure]
+            cells.append(row["victims"] + ("" if row["primary_source"] == "true" else " †"))
+        sources = ", ".join(sorted(set(rows["source_id"])))
+        lines.append(f"| {year} | " + " | ".join(cells) + f" | {sources} |")
+    first, last = int(frame["reference_year"].astype(int).min()), int(frame["reference_year"].astype(int).max())
+    totals = frame[frame["measure"] == "identified_victims"]["reference_year"].astype(int)
+    gaps = sorted(set(range(first, last + 1)) - set(totals))
+    lines += ["", "† the figure rests on a secondary source (news retelling official figures). An empty cell: the "
+              "source gives no such breakdown. "
+              + (f"No full-year total of identified victims was found for {', '.join(map(str, gaps))}: a gap, not a zero." if gaps else "")]
+    return "\n".join(lines) + "\n"
+
+
+def readme_with_headline(text: str, table: str) -> str:
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"README.md has no {README_START} ... {README_END} markers")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    return f"{head}{README_START}\n{table}{README_END}{tail}"
