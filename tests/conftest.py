@@ -192,10 +192,7 @@ socket.gethostbyname_ex = _no_network
 
 
 def scripts_importable() -> None:
-    """Let `import package_io`, `import validate` ... find scripts/ (once)."""
-    folder = str(REPO_ROOT / "scripts")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+    """Kept for the callers below: the package is importable as `scripts` (pytest pythonpath)."""
 
 
 class PackageCopy:
@@ -240,7 +237,7 @@ class PackageCopy:
         if not self.refresh_hashes or not self.path("datapackage.json").is_file():
             return
         scripts_importable()
-        from package_io import file_digest, with_stats
+        from scripts.package_io import file_digest, with_stats
         try:
             descriptor = self.descriptor
         except ValueError:
@@ -357,8 +354,8 @@ class PackageCopy:
 
     def sort(self, file: str) -> None:
         scripts_importable()
-        from package_io import load_descriptor, resources
-        from sort_rows import sort_resource
+        from scripts.package_io import load_descriptor, resources
+        from scripts.sort_rows import sort_resource
         for resource in resources(load_descriptor(self.root)).values():
             if resource.path == file:
                 sort_resource(self.root, resource)
@@ -440,7 +437,8 @@ def run_validator_subprocess(root: Path, *args: str, blocker: Path | None = None
     env = dict(os.environ)
     if blocker is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(blocker)] + [p for p in [env.get("PYTHONPATH")] if p])
-    proc = subprocess.run([sys.executable, str(VALIDATOR_SCRIPT), *args, str(root)], capture_output=True,
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
+    proc = subprocess.run([sys.executable, "-m", "scripts.validate", *args, str(root)], capture_output=True,
                           text=True, env=env, timeout=timeout, cwd=root)
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -495,54 +493,27 @@ for line in sys.stdin:
 '''
 
 
-class ValidatorForkServer:
-    """Client of one fork server; run() is safe to call from one thread at a time."""
-
-    def __init__(self, folder: Path, blocker: Path | None):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        server = self.folder / "fork_server.py"
-        server.write_text(FORK_SERVER, encoding="utf-8")
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        if blocker is not None:
-            env["PYTHONPATH"] = os.pathsep.join([str(blocker)] + [p for p in [env.get("PYTHONPATH")] if p])
-        self.proc = subprocess.Popen([sys.executable, str(server), str(VALIDATOR_SCRIPT), str(REPO_ROOT)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.count = 0
+class InProcessValidator:
+    """Runs the validator's command line in this interpreter: scripts.validate.main(args)."""
 
     def run(self, root: Path, *args: str) -> tuple[int, str, str]:
-        self.count += 1
-        out, err = self.folder / f"{self.count}.out", self.folder / f"{self.count}.err"
-        request = {"args": [*args, str(root)], "cwd": str(root), "out": str(out), "err": str(err)}
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
-        reply = self.proc.stdout.readline()
-        if not reply:
-            raise RuntimeError("the validator fork server died")
-        code = json.loads(reply)["code"]
-        return code, out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
-
-    def close(self) -> None:
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):  # a run still going (a test run stopped early)
-            self.proc.kill()
-            self.proc.wait()
+        from scripts import validate
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = validate.main([*args, str(root)])
+            except SystemExit as exc:  # argparse
+                code = exc.code
+        return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="session")
-def validator_fork_servers(tmp_path_factory, network_blocker_dir):
-    """A queue of warm fork servers (one per core), network blocked; take one, run, put it back."""
+def validator_fork_servers():
+    """The validator, in process (one at a time: the runs share this interpreter's stdout)."""
     import queue
-    servers = [ValidatorForkServer(tmp_path_factory.mktemp(f"fork_server_{i}"), network_blocker_dir)
-               for i in range(max(2, min(4, os.cpu_count() or 2)))]
     pool: queue.Queue = queue.Queue()
-    for server in servers:
-        pool.put(server)
-    yield pool
-    for server in servers:
-        server.close()
+    pool.put(InProcessValidator())
+    return pool
 
 
 class ValidationJob:
@@ -569,22 +540,19 @@ def validate_selected_in_parallel(request, tmp_path_factory, servers, param: str
     and validate them all, one per fork server at a time, once per argument list in runs.
     build(value, dest) -> (PackageCopy, payload). Returns {value: Future of ValidationJob};
     a build error fails only its own test."""
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
     selected = [item.callspec.params[param] for item in request.session.items
                 if getattr(item, "callspec", None) and param in item.callspec.params
                 and item.module.__name__.endswith(module_suffix)]
-    pool = ThreadPoolExecutor(max_workers=servers.qsize())
     futures: dict = {}
     for value in dict.fromkeys(selected):
+        future = Future()
         try:
             pkg, payload = build(value, tmp_path_factory.mktemp(re.sub(r"\W+", "_", str(value))[:40]) / "package")
-            job = ValidationJob(pkg, payload, servers, runs)
+            future.set_result(ValidationJob(pkg, payload, servers, runs).run())
         except Exception as exc:
-            futures[value] = Future()
-            futures[value].set_exception(exc)
-            continue
-        futures[value] = pool.submit(job.run)
-    pool.shutdown(wait=False)
+            future.set_exception(exc)
+        futures[value] = future
     return futures
 
 
@@ -602,8 +570,7 @@ def validator_run_inprocess(monkeypatch):
     for name in ("create_connection", "getaddrinfo", "gethostbyname"):
         monkeypatch.setattr(socket, name, no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.syspath_prepend(str(REPO_ROOT / "scripts"))
-    import validate
+    from scripts import validate
 
     def run(root, *args):
         out, err = io.StringIO(), io.StringIO()

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 from scripts import charts  # noqa: E402
 from scripts.load import load  # noqa: E402
 

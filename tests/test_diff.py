@@ -15,8 +15,7 @@ import pytest
 
 from conftest import REPO_ROOT, release_git
 
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import diff  # noqa: E402
+from scripts import diff
 
 
 @pytest.fixture

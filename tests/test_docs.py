@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 from scripts import docs as docs_script  # noqa: E402
 from scripts.package_io import load_descriptor, resources  # noqa: E402
 

@@ -19,7 +19,6 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-sys.path.insert(0, str(REPO_ROOT))
 from scripts.load import CannotLoad, LoadError, declared_dtypes, load  # noqa: E402
 from scripts.package_io import load_descriptor, resources  # noqa: E402
 

@@ -17,8 +17,7 @@ import yaml
 
 from conftest import REPO_ROOT, make_release_repo, release_git
 
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-import release  # noqa: E402
+from scripts import release
 
 DATE = "2030-01-15"
 
@@ -139,7 +138,7 @@ def test_release_refreshes_bytes_and_sha256_of_every_resource(released):
 
 
 def test_released_package_still_validates_with_its_hashes(released):
-    import validate
+    from scripts import validate
 
     assert validate.validate_package(released["repo"]) == []
 

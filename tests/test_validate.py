@@ -188,7 +188,7 @@ def test_missing_descriptor_cannot_run_json(tmp_path, validator_run_inprocess):
 
 
 def test_unexpected_exception_is_reported_without_traceback(pkg_copy, validator_run_inprocess, monkeypatch):
-    import validate
+    from scripts import validate
 
     def broken_rule(table, ctx):
         raise ZeroDivisionError("made-up bug")
@@ -713,7 +713,6 @@ def unreadable_sources_do_not_make_every_source_an_orphan(pkg):
 # --------------------------------------------------------------------------------------
 
 def test_bench_synthetic_package_is_valid(tmp_path, validator_run_inprocess):
-    sys.path.insert(0, str(REPO_ROOT / "scripts"))
     import bench
     counts = bench.synthesise(tmp_path / "synthetic", 400)
     assert counts["victim_demographics"] >= 400 and counts["origin_countries"] >= 60
