@@ -86,9 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 # --- the README's headline table --------------------------------------------------------
 
@@ -128,3 +125,7 @@ def readme_with_headline(text: str, table: str) -> str:
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     return f"{head}{README_START}\n{table}{README_END}{tail}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
