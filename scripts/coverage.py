@@ -19,23 +19,36 @@ from .package_io import ROOT, CannotRun, load_descriptor, read_raw, resources
 
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 FIRST_YEAR = 2000
-DIMENSIONS = ["total", "sex", "age", "sex_age", "exploitation"]
 
 
 def load(root: Path, name: str) -> pd.DataFrame:
     return read_raw(root / resources(load_descriptor(root))[name].path)
 
 
-def cell(rows: pd.DataFrame) -> str:
-    """Sources of the rows, with a mark for secondary sources and for part-year or longer spans."""
-    if rows.empty:
-        return ""
-    labels = []
-    for source_id, group in rows.groupby("source_id", sort=True):
-        kinds = set(group["period_kind"])
-        mark = "" if kinds <= {"calendar_year"} else "†"
-        labels.append(f"{source_id}{mark}")
-    return ", ".join(labels)
+# Short labels, so that one row of the table shows a whole year at a glance.
+DIMENSION_LABELS = {"total": "total", "sex": "sex", "age": "age", "sex_age": "sex×age", "exploitation": "exploitation"}
+MEASURE_LABELS = {
+    "operations": "operations", "premises_inspected": "premises", "premises_closed": "premises",
+    "cases_investigated": "cases", "persons_arrested": "arrests", "criminal_reports": "criminal reports",
+    "persons_prosecuted": "prosecutions", "cases_prosecuted": "prosecutions", "persons_convicted": "convictions",
+    "persons_sentenced_to_prison": "sentences",
+}
+
+
+def marked(label: str, rows: pd.DataFrame) -> str:
+    """The label, with † when none of the rows covers the whole calendar year."""
+    return label + ("" if (rows["period_kind"] == "calendar_year").any() else "†")
+
+
+def labels(rows: pd.DataFrame, column: str, names: dict[str, str]) -> str:
+    out = []
+    for code, name in names.items():
+        if name in out or name + "†" in out:
+            continue
+        chosen = rows[rows[column].map(names.get) == name]
+        if not chosen.empty:
+            out.append(marked(name, chosen))
+    return ", ".join(out)
 
 
 def coverage_table(root: Path) -> str:
@@ -43,29 +56,41 @@ def coverage_table(root: Path) -> str:
     demo = load(root, "victim_demographics")
     origin = load(root, "origin_countries")
     profiles = load(root, "profile_countries")
+    law = load(root, "law_enforcement")
     last = max(int(tiers.index.astype(int).max()), int(demo["reference_year"].astype(int).max()))
-    header = ["year", "tier in that year's TIP edition"] + [f"victims: {d}" for d in DIMENSIONS] + ["origin counts/shares", "countries named"]
+    header = ["year", "tier (edition of that year)", "identified victims", "potential / assisted victims",
+              "law enforcement", "origins and destinations"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for year in range(FIRST_YEAR, last + 1):
         y = str(year)
         tier = ""
         if y in tiers.index:
             t = tiers.loc[y]
-            tier = t["tier"] or (f"({t['assessed_entity_tier']} for {t['assessed_entity']})" if t["assessed_entity_tier"] else "not found")
+            tier = t["tier"] or (f"({t['assessed_entity_tier']}, {t['assessed_entity']})" if t["assessed_entity_tier"] else "not found")
             tier += " *inferred*" if t["tier_basis"] == "inferred" else ""
         in_year = demo[demo["reference_year"] == y]
-        dims = [cell(in_year[in_year["dimension"] == d]) for d in DIMENSIONS]
+        identified = labels(in_year[in_year["population"] == "identified"], "dimension", DIMENSION_LABELS)
+        others = ", ".join(marked(pop, in_year[in_year["population"] == pop])
+                           for pop in ("potential", "assisted") if (in_year["population"] == pop).any())
+        enforcement = labels(law[law["reference_year"] == y], "measure", MEASURE_LABELS)
         o = origin[origin["reference_year"] == y]
-        named = ", ".join(sorted(set(o[o["basis"] == "named"]["source_id"]) | set(profiles[profiles["edition"] == y]["source_id"])))
-        lines.append("| " + " | ".join([y, tier] + dims + [cell(o[o["basis"] != "named"]), named]) + " |")
+        kinds = []
+        for name, rows in (("counts", o[(o["basis"] == "count") & (o["population"] != "detected_abroad")]),
+                           ("shares", o[o["basis"] == "share"]),
+                           ("detected abroad (GLOTIP)", o[o["population"] == "detected_abroad"]),
+                           ("named", o[o["basis"] == "named"])):
+            if not rows.empty:
+                kinds.append(marked(name, rows))
+        if (profiles["edition"] == y).any():
+            kinds.append("TIP profile")
+        lines.append("| " + " | ".join([y, tier, identified, others, enforcement, ", ".join(kinds)]) + " |")
     notes = [
         "",
-        "Cells name the source_id of every source that gives a figure (see `data/sources.csv`); an empty cell",
-        "means no figure was found. † marks a figure for part of the year or for a span of years, not for the",
-        "calendar year. The tier column is for the edition published that year (it reports mostly on the year",
-        "before); a tier in brackets belongs to the larger entry Kosovo was part of, not to Kosovo.",
-        "Countries named in a TIP edition's trafficking profile (profile_countries) are listed under the edition's year:",
-        "the profile describes the edition's reporting period, which it does not date.",
+        "Each cell says what kind of figure exists for the year; the rows themselves name their sources. An empty",
+        "cell means no figure was found. † marks kinds found only for part of the year or for a span of years",
+        "starting that year, never a full-year figure. The tier column is for the edition published that year (it",
+        "reports mostly on the year before); a tier in brackets belongs to the larger entry Kosovo was part of, not",
+        "to Kosovo. 'TIP profile': countries the edition of that year names without a date (profile_countries).",
     ]
     return "\n".join(lines + notes) + "\n"
 
