@@ -24,9 +24,9 @@ the release date, moves the Unreleased entries of CHANGELOG.md into a "## [VERSI
 section and updates its compare links, refreshes each resource's bytes and sha256 hash, and
 writes to dist/:
   - <name>-VERSION.zip: datapackage.json, the data files, README.md, CHANGELOG.md,
-    CITATION.cff, LICENSE and every tracked docs/*.md and docs/charts/*.png, so that the
-    README's links resolve inside it (reproducible: fixed timestamps, sorted entries,
-    fixed permissions);
+    CITATION.cff, LICENSE and every tracked docs/*.md (drafts of README sections aside) and
+    docs/charts/*.png, so that the README's links resolve inside it (reproducible: fixed
+    timestamps, sorted entries, fixed permissions);
   - <name>-VERSION.sqlite: the same data as one SQLite database (scripts/sqlite.py);
   - SHA256SUMS: a line for each.
 With --git it commits "Release vVERSION" and makes the annotated tag vVERSION; without, it
@@ -114,9 +114,15 @@ def uncommitted_changes(root: Path) -> list[str]:
     return [line for line in out.splitlines() if line.strip()]
 
 
+NOT_SHIPPED_SUFFIX = "-readme-section.md"  # drafts of README sections for the maintainer, not documents
+
+
 def shipped_extras(root: Path) -> list[str]:
-    """The tracked docs/*.md and docs/charts/*.png: the archive ships what the README links to."""
-    return sorted(git(root, "ls-files", "-z", "--", *SHIPPED_IF_TRACKED).split("\0")[:-1])
+    """The tracked docs/*.md and docs/charts/*.png: the archive ships what the README links
+    to. Drafts of README sections (docs/*-readme-section.md) stay out: their links are
+    written for the README's folder, and the README carries their text."""
+    tracked = git(root, "ls-files", "-z", "--", *SHIPPED_IF_TRACKED).split("\0")[:-1]
+    return sorted(path for path in tracked if not path.endswith(NOT_SHIPPED_SUFFIX))
 
 
 # --------------------------------------------------------------------------------------

@@ -113,6 +113,15 @@ def is_shallow(repo: Path) -> bool:
         return False
 
 
+def shallow_boundary(repo: Path) -> set[str]:
+    """The commits of a shallow clone whose parents are cut off (none in a full clone)."""
+    if not is_shallow(repo):
+        return set()
+    path = Path(git(repo, "rev-parse", "--git-path", "shallow").decode().strip())
+    path = path if path.is_absolute() else Path(repo) / path
+    return set(path.read_text(encoding="utf-8").split()) if path.is_file() else set()
+
+
 def read_blobs(repo: Path, specs: list[str]) -> list[bytes | None]:
     """The contents of many `commit:path` objects through one `git cat-file --batch`; None
     where the commit has no such file."""
@@ -161,7 +170,11 @@ class Release:
 
 def history_releases(repo: Path = ROOT, rev: str = "HEAD") -> dict[Version, str]:
     """{version: release commit} read from the history of rev: for each version the oldest
-    commit whose datapackage.json carries it and whose CHANGELOG.md has its section."""
+    commit whose datapackage.json carries it and whose CHANGELOG.md has its section.
+
+    In a shallow clone a version first seen at the cut-off edge of the history is left out:
+    its release commit may be older than what the clone holds, and taking a later commit for
+    it would compare a release against the wrong state."""
     try:
         listed = git(repo, "log", "--reverse", "--topo-order", "--format=%H", rev, "--", DESCRIPTOR, CHANGELOG)
     except CannotRun as exc:
@@ -178,7 +191,8 @@ def history_releases(repo: Path = ROOT, rev: str = "HEAD") -> dict[Version, str]
         changelog = (blobs[2 * i + 1] or b"").decode("utf-8", errors="replace")
         if version in changelog_versions(changelog):
             found[version] = commit
-    return found
+    boundary = shallow_boundary(repo)
+    return {version: commit for version, commit in found.items() if commit not in boundary}
 
 
 def tag_releases(repo: Path = ROOT) -> dict[Version, tuple[str, str]]:
@@ -211,7 +225,8 @@ def not_found_message(repo: Path, version: Version, known: dict[Version, Release
                f"history of HEAD has {DESCRIPTOR} \"version\": \"{version}\" together with a "
                f"'## [{version}]' section in {CHANGELOG}")
     if is_shallow(repo):
-        message += " (this clone is shallow, so older commits are missing: run `git fetch --unshallow`)"
+        message += (" (this clone is shallow: older commits are missing, and a release seen only at its cut-off "
+                    "edge is not trusted; run `git fetch --unshallow`)")
     listed = ", ".join(str(v) for v in known) or "none"
     return f"{message}. Released versions found: {listed}"
 
