@@ -41,7 +41,7 @@ import pandas as pd
 from . import versions
 from .package_io import DESCRIPTOR, ROOT, CannotRun, Resource, read_raw, resources
 
-LEVELS = ["none", "patch", "minor", "major"]
+LEVELS = versions.LEVELS  # none < patch < minor < major
 SHOWN_PER_LIST = 20  # the Markdown draft lists this many rows per resource and kind; --json has all
 
 # Properties that only describe; changing them is a patch.

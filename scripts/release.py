@@ -496,7 +496,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="release date, YYYY-MM-DD (default: today)")
     parser.add_argument("--git", action="store_true", help="also commit 'Release vVERSION' and create the annotated tag")
     parser.add_argument("--allow-level", action="store_true",
-                        help="release even if the changes since the last tag need a higher SemVer level")
+                        help="release even if the changes since the previous release need a higher SemVer level")
     args = parser.parse_args(argv)
     if not args.version:
         print("REFUSED: no VERSION given: make release VERSION=x.y.z\nNothing was changed.", file=sys.stderr)

@@ -32,7 +32,7 @@ from typing import NamedTuple
 from .package_io import DESCRIPTOR, ROOT, CannotRun
 
 CHANGELOG = "CHANGELOG.md"
-LEVELS = ["none", "patch", "minor", "major"]
+LEVELS = ["none", "patch", "minor", "major"]  # the SemVer levels a change can need, lowest first
 
 SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+)\]", re.MULTILINE)
