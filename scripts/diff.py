@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Compare two versions of the package and say which SemVer level the change needs.
 
-    python scripts/diff.py OLD NEW [--json] [--repo DIR]
+    python -m scripts.diff OLD NEW [--json] [--repo DIR]
+    make diff OLD=v1.0.0 NEW=HEAD
 
-OLD and NEW are each a git ref (v1.0.0, HEAD, a commit), a release archive (.zip) or a
-package folder (e.g. `.` for the working tree). The report goes resource by resource:
+OLD and NEW are each a released version (v1.0.0 or 1.0.0: its tag where there is one, else
+its release commit found in the history, see scripts/versions.py, so a clone without tags
+works), a git ref (HEAD, a branch, a commit), a release archive (.zip) or a package folder
+(e.g. `.` for the working tree). The report goes resource by resource:
 rows added, removed and changed (matched by primary key, with the old and new value of
 every changed cell), fields added, removed, renamed, retyped or reordered, enum values
 added or removed, other constraint changes. By default it prints a Markdown draft of a
@@ -18,8 +21,8 @@ The level follows the Data Package version recipe, which is stricter than softwa
   patch  values corrected, descriptions or other metadata changed
   none   nothing but the version, dates and hashes changed
 
-Exit status: 0 the comparison ran (whatever it found), 2 it cannot run (unknown ref,
-unreadable archive, missing file).
+Exit status: 0 the comparison ran (whatever it found), 2 it cannot run (a version that is
+not released, unknown ref, unreadable archive, missing file).
 """
 from __future__ import annotations
 
@@ -35,9 +38,10 @@ from typing import Callable
 
 import pandas as pd
 
+from . import versions
 from .package_io import DESCRIPTOR, ROOT, CannotRun, Resource, read_raw, resources
 
-LEVELS = ["none", "patch", "minor", "major"]
+LEVELS = versions.LEVELS  # none < patch < minor < major
 SHOWN_PER_LIST = 20  # the Markdown draft lists this many rows per resource and kind; --json has all
 
 # Properties that only describe; changing them is a patch.
@@ -120,7 +124,9 @@ def git(repo: Path, *args: str) -> bytes:
     return done.stdout
 
 
-def git_snapshot(repo: Path, ref: str) -> Snapshot:
+def git_snapshot(repo: Path, ref: str, label: str | None = None) -> Snapshot:
+    """The package as committed at ref (anything `git rev-parse` takes), labelled label or ref."""
+    label = label or ref
     if ref.startswith("-"):
         raise CannotRun(f"{ref!r} is not a git ref")
     try:
@@ -132,18 +138,21 @@ def git_snapshot(repo: Path, ref: str) -> Snapshot:
         try:
             return git(repo, "show", f"{commit}:{path}")
         except CannotRun:
-            raise CannotRun(f"{ref}: the commit has no {path}")
+            raise CannotRun(f"{label}: the commit has no {path}")
 
-    return Snapshot(ref, parse_descriptor(read(DESCRIPTOR), ref), read)
+    return Snapshot(label, parse_descriptor(read(DESCRIPTOR), label), read)
 
 
 def open_snapshot(spec: str, repo: Path = ROOT) -> Snapshot:
-    """A .zip file, a folder holding datapackage.json, or else a git ref of repo."""
+    """A .zip file, a folder holding datapackage.json, a released version (vX.Y.Z or X.Y.Z,
+    by tag or release commit), or else a git ref of repo."""
     path = Path(spec)
     if spec.endswith(".zip") and path.is_file():
         return zip_snapshot(path)
     if path.is_dir() and (path / DESCRIPTOR).is_file():
         return folder_snapshot(path)
+    if versions.is_version(spec):
+        return git_snapshot(repo, versions.resolve(spec, repo).commit, label=spec)
     return git_snapshot(repo, spec)
 
 
@@ -510,7 +519,7 @@ def to_json(report: Report) -> dict:
 
 def main(argv: list[str] | None = None, repo: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(description="Compare two versions of the data package (git refs, .zip archives or folders).")
-    parser.add_argument("old", help="the older version: a git ref (v1.0.0), a release .zip or a package folder")
+    parser.add_argument("old", help="the older version: a released version (v1.0.0), a git ref, a release .zip or a package folder")
     parser.add_argument("new", help="the newer version, likewise (`.` is the working tree)")
     parser.add_argument("--json", action="store_true", help="print the full comparison as JSON")
     parser.add_argument("--repo", type=Path, default=repo, help="git repository that refs are looked up in (default: this package)")
@@ -520,10 +529,12 @@ def main(argv: list[str] | None = None, repo: Path = ROOT) -> int:
     except CannotRun as exc:
         print(f"CANNOT RUN: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        print(json.dumps(to_json(report), indent=2, ensure_ascii=False, default=str))
-    else:
-        print(to_markdown(report))
+    text = json.dumps(to_json(report), indent=2, ensure_ascii=False, default=str) if args.json else to_markdown(report)
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into head: not an error
+        sys.stderr.close()
     return 0
 
 

@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """Load one resource of the package as a pandas DataFrame with the declared types.
 
-From Python, with the repository root as the working directory (or on sys.path):
+Installed (`pip install .`, or `pip install git+<repository URL>@vX.Y.Z`), from any directory:
+
+    import kosovo_human_trafficking as kht
+    kht.resources()                        # the resource names, in datapackage.json's order
+    tiers = kht.load("tier_status")        # edition Int64, tier string, kosovo_ranked boolean, ...
+    kht.__version__                        # the package version, from datapackage.json
+
+The installed module carries datapackage.json and data/ inside it. In a repository checkout
+(not installed), with the repository root as the working directory:
 
     from scripts.load import load
-    tiers = load("tier_status")               # report_year Int64, tier string, ...
+    tiers = load("tier_status")
 
 From the shell, to see what a resource looks like:
 
-    python scripts/load.py tier_status [--rows N] [--root PACKAGE_DIR]
+    python -m scripts.load tier_status [--rows N] [--root PACKAGE_DIR]
 
 Every column gets the pandas dtype that its Table Schema type maps to in
 package_io.PANDAS_DTYPES (integer -> Int64, number -> Float64, boolean -> boolean read
@@ -24,11 +32,13 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from importlib import resources as importlib_resources
 from pathlib import Path
 
 import pandas as pd
 
-from .package_io import PANDAS_DTYPES, describe_header_difference, ROOT, CannotRun, Resource, csv_row_number, load_descriptor, read_raw, resources, to_typed
+from .package_io import (DESCRIPTOR, PANDAS_DTYPES, ROOT, CannotRun, Resource, csv_row_number, describe_header_difference,
+                         load_descriptor, read_raw, resources, to_typed)
 
 SHOWN_BAD_CELLS = 5  # an error message lists at most this many cells that do not parse
 
@@ -39,6 +49,31 @@ class LoadError(Exception):
 
 class CannotLoad(LoadError):
     """The resource cannot be read at all: unknown name, missing or unreadable file."""
+
+
+def package_root() -> Path:
+    """The folder that holds datapackage.json and data/: inside the installed module (the
+    wheel ships them there), or else, in a repository checkout, the repository root."""
+    here = importlib_resources.files(__package__)
+    if isinstance(here, Path) and (here / DESCRIPTOR).is_file():
+        return here
+    return ROOT
+
+
+def resource_names(root: str | Path | None = None) -> list[str]:
+    """The names of the package's resources, in the order datapackage.json lists them."""
+    try:
+        return list(resources(load_descriptor(Path(root) if root is not None else package_root())))
+    except CannotRun as exc:
+        raise CannotLoad(str(exc)) from None
+
+
+def package_version(root: str | Path | None = None) -> str:
+    """The "version" datapackage.json carries."""
+    try:
+        return str(load_descriptor(Path(root) if root is not None else package_root()).get("version", ""))
+    except CannotRun as exc:
+        raise CannotLoad(str(exc)) from None
 
 
 def declared_dtypes(resource: Resource) -> dict[str, str]:
@@ -106,9 +141,15 @@ def check_every_cell_parsed(raw: pd.DataFrame, typed: pd.DataFrame, resource: Re
 
 
 def load(resource_name: str, root: str | Path | None = None) -> pd.DataFrame:
-    """Read the resource named resource_name of the package in root (default: this repository)."""
-    root = Path(root) if root is not None else ROOT
-    resource = find_resource(resource_name, root)
+    """Read the resource named resource_name of the package in root (default: the installed
+    module's copy, or in a checkout the repository root)."""
+    root = Path(root) if root is not None else package_root()
+    return load_resource(find_resource(resource_name, root), root)
+
+
+def load_resource(resource: Resource, root: str | Path) -> pd.DataFrame:
+    """Read one resource, as declared by resource, from the package folder root."""
+    root = Path(root)
     raw = read_text_cells(resource, root)
     check_header(raw, resource)
     typed = to_typed(raw, resource)
@@ -120,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print the dtypes and first rows of one resource.")
     parser.add_argument("resource", help="resource name, e.g. tier_status")
     parser.add_argument("--rows", type=int, default=5, help="how many rows to show (default 5)")
-    parser.add_argument("--root", default=None, help="package directory (default: this repository)")
+    parser.add_argument("--root", default=None, help="package directory (default: this package)")
     args = parser.parse_args(argv)
     try:
         frame = load(args.resource, args.root)
@@ -131,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.max_colwidth", 40):
-        text = f"{args.resource}: {len(frame)} rows\n\n{frame.dtypes.to_string()}\n\n{frame.head(args.rows).to_string()}\n"
+        text = f"{args.resource}: {len(frame)} rows\n\n{frame.dtypes.to_string()}\n\n{frame.head(args.rows).to_string(max_colwidth=40)}\n"
     try:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -1,25 +1,36 @@
 #!/usr/bin/env python3
 """Cut a versioned release of the data package.
 
-    python scripts/release.py VERSION [--date YYYY-MM-DD] [--git] [--allow-level]
+    python -m scripts.release VERSION [--date YYYY-MM-DD] [--git] [--allow-level]
     make release VERSION=1.2.0
 
-Before anything is written it checks, and refuses (exit 1, nothing changed) when:
-  - VERSION is not X.Y.Z, or not greater than the newest release (the newest vX.Y.Z tag,
-    or the version in datapackage.json when there is no tag yet);
+The previous release is found by scripts/versions.py: its tag vX.Y.Z where there is one,
+else its release commit in the history (a clone of main has no tags). Before anything is
+written it checks, and refuses (exit 1, nothing changed) when:
+  - VERSION is not X.Y.Z, or not greater than the newest release (or, before the first
+    release, than the version in datapackage.json);
+  - CHANGELOG.md has a released section ("## [X.Y.Z]") whose release cannot be found in
+    the tags or the history: the level check needs it and is never skipped silently;
   - the git working tree has uncommitted changes or untracked files (dist/ aside);
   - CHANGELOG.md has no entries under "## [Unreleased]";
-  - dist/<name>-VERSION.zip already exists (a published archive is never overwritten);
-  - the change since the newest tag needs a higher SemVer level than VERSION gives
+  - dist/<name>-VERSION.zip or .sqlite already exists (a published file is never overwritten);
+  - the change since the previous release needs a higher SemVer level than VERSION gives
     (see scripts/diff.py; --allow-level overrides, e.g. when removed rows were errors);
-  - the package, with the new version, bytes and hashes, does not validate.
+  - the package, with the new version, bytes and hashes, does not validate, or breaks a
+    key in SQLite.
 
 Then it sets the version (datapackage.json, CITATION.cff, .zenodo.json if present) and
 the release date, moves the Unreleased entries of CHANGELOG.md into a "## [VERSION] - DATE"
-section and updates its compare links, refreshes each resource's bytes and sha256 hash,
-writes dist/<name>-VERSION.zip (reproducible: fixed timestamps, sorted entries, fixed
-permissions) and its line in dist/SHA256SUMS. With --git it commits "Release vVERSION" and
-makes the annotated tag vVERSION; without, it prints the git commands to run.
+section and updates its compare links, refreshes each resource's bytes and sha256 hash, and
+writes to dist/:
+  - <name>-VERSION.zip: datapackage.json, the data files, README.md, CHANGELOG.md,
+    CITATION.cff, LICENSE and every tracked docs/*.md (drafts of README sections aside) and
+    docs/charts/*.png, so that the README's links resolve inside it (reproducible: fixed
+    timestamps, sorted entries, fixed permissions);
+  - <name>-VERSION.sqlite: the same data as one SQLite database (scripts/sqlite.py);
+  - SHA256SUMS: a line for each.
+With --git it commits "Release vVERSION" and makes the annotated tag vVERSION; without, it
+prints the git commands to run.
 """
 from __future__ import annotations
 
@@ -40,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.dont_write_bytecode = True  # importing the helpers below must not leave untracked files in the tree it checks
-from . import diff
+from . import diff, sqlite, versions
 from .package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, load_descriptor, with_stats
 
 # Where the repository lives, for CHANGELOG compare links and pinned download URLs. It is
@@ -54,8 +65,8 @@ ZENODO = ".zenodo.json"
 DIST = "dist"
 SUMS = "SHA256SUMS"
 SHIPPED_DOCUMENTS = ["README.md", CHANGELOG, "LICENSE", CITATION]  # with datapackage.json and the data files
+SHIPPED_IF_TRACKED = [":(glob)docs/*.md", ":(glob)docs/charts/*.png"]  # git pathspecs: whatever of these exists
 
-SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 UNRELEASED_HEADING = re.compile(r"^## \[Unreleased\]\s*$", re.IGNORECASE)
 RELEASE_HEADING = re.compile(r"^## \[(\d+\.\d+\.\d+)\]")
 LINK_DEFINITION = re.compile(r"^\[([^\]]+)\]:\s*\S")
@@ -75,21 +86,15 @@ class GitFailed(Exception):
 # Versions and git
 # --------------------------------------------------------------------------------------
 
-def parse_version(text: str) -> tuple[int, int, int]:
-    match = SEMVER.match(text or "")
-    if not match:
+def parse_version(text: str) -> versions.Version:
+    version = versions.parse(text or "", allow_v=False)
+    if version is None:
         raise Refused(f"{text!r} is not a version of the form MAJOR.MINOR.PATCH (e.g. 1.2.0), "
                       "without a leading 'v' or a suffix")
-    return tuple(int(part) for part in match.groups())
+    return version
 
 
-def bump_level(previous: tuple[int, int, int], new: tuple[int, int, int]) -> str:
-    """The SemVer level a step from previous to new is (new is greater)."""
-    if new[0] != previous[0]:
-        return "major"
-    if new[1] != previous[1]:
-        return "minor"
-    return "patch"
+bump_level = versions.bump_level
 
 
 def git(root: Path, *args: str) -> str:
@@ -109,13 +114,15 @@ def uncommitted_changes(root: Path) -> list[str]:
     return [line for line in out.splitlines() if line.strip()]
 
 
-def release_tags(root: Path) -> list[tuple[tuple[int, int, int], str]]:
-    """Every vX.Y.Z tag, oldest first."""
-    tags = []
-    for tag in git(root, "tag", "--list", "v*").split():
-        if SEMVER.match(tag[1:]):
-            tags.append((parse_version(tag[1:]), tag))
-    return sorted(tags)
+NOT_SHIPPED_SUFFIX = "-readme-section.md"  # drafts of README sections for the maintainer, not documents
+
+
+def shipped_extras(root: Path) -> list[str]:
+    """The tracked docs/*.md and docs/charts/*.png: the archive ships what the README links
+    to. Drafts of README sections (docs/*-readme-section.md) stay out: their links are
+    written for the README's folder, and the README carries their text."""
+    tracked = git(root, "ls-files", "-z", "--", *SHIPPED_IF_TRACKED).split("\0")[:-1]
+    return sorted(path for path in tracked if not path.endswith(NOT_SHIPPED_SUFFIX))
 
 
 # --------------------------------------------------------------------------------------
@@ -247,10 +254,11 @@ def new_sums(existing: str, archive_name: str, digest: str) -> str:
 # Checks (nothing written)
 # --------------------------------------------------------------------------------------
 
-def check_level(root: Path, previous_tag: str, previous: tuple, version: tuple, allow: bool) -> str:
-    """Refuse a VERSION below the level the changes since the previous tag need."""
-    report = diff.compare(diff.git_snapshot(root, previous_tag), diff.folder_snapshot(root))
-    needed, given = report.level, bump_level(previous, version)
+def check_level(root: Path, previous: versions.Release, version: tuple, allow: bool) -> str:
+    """Refuse a VERSION below the level the changes since the previous release need."""
+    previous_tag = previous.version.tag
+    report = diff.compare(diff.git_snapshot(root, previous.commit, label=previous_tag), diff.folder_snapshot(root))
+    needed, given = report.level, bump_level(previous.version, version)
     if diff.LEVELS.index(given) >= diff.LEVELS.index(needed):
         return f"the changes since {previous_tag} need a {needed} release; {'.'.join(map(str, version))} is {given}"
     reasons = "\n".join(f"  - {c.message.replace('`', '')}" for c in report.changes if c.level == needed)
@@ -298,6 +306,12 @@ class Plan:
     texts: dict[str, str]  # package-relative path -> new content
     archive_name: str
     archive: bytes
+    extra_assets: dict[str, bytes]  # other files published beside the archive (the SQLite database)
+
+    @property
+    def assets(self) -> dict[str, bytes]:
+        """Every file written to dist/ and listed in SHA256SUMS."""
+        return {self.archive_name: self.archive, **self.extra_assets}
 
     @property
     def tag(self) -> str:
@@ -319,18 +333,28 @@ def check_date(date: str) -> None:
         raise Refused(f"--date {date!r} is not a real date")
 
 
-def previous_release(root: Path, descriptor: dict) -> tuple[tuple[int, int, int], str | None, str]:
-    """(version, its tag or None, how it was found): the newest vX.Y.Z tag, or while there is
-    none, the version datapackage.json carries."""
-    tags = release_tags(root)
-    if tags:
-        return tags[-1][0], tags[-1][1], f"the newest release tag {tags[-1][1]}"
+def previous_release(root: Path, descriptor: dict, changelog: str) -> tuple[tuple[int, int, int], versions.Release | None, str]:
+    """(version, its release or None, how it was found): the newest release (by tag or by
+    release commit), or, before the first release, the version datapackage.json carries.
+    A CHANGELOG that records a release which cannot be found is refused: the level check
+    would have nothing to compare with, and it is never skipped silently."""
+    try:
+        known = versions.released(root)
+    except CannotRun as exc:
+        raise Refused(str(exc))
+    recorded = versions.changelog_versions(changelog)
+    if recorded and max(recorded) not in known:
+        raise Refused(f"{CHANGELOG} records the release {max(recorded)}, but it cannot be found, so the change "
+                      f"since it cannot be checked: {versions.not_found_message(root, max(recorded), known)}")
+    if known:
+        newest = known[max(known)]
+        return newest.version, newest, f"the newest release ({newest.how})"
     try:
         version = parse_version(str(descriptor.get("version", "")))
     except Refused:
-        raise Refused(f"there is no vX.Y.Z tag and {DESCRIPTOR} 'version' ({descriptor.get('version')!r}) "
-                      "is not X.Y.Z, so there is no release to count from")
-    return version, None, f"the version in {DESCRIPTOR} (there is no vX.Y.Z tag yet)"
+        raise Refused(f"nothing is released yet and {DESCRIPTOR} 'version' ({descriptor.get('version')!r}) "
+                      "is not X.Y.Z, so there is no version to count from")
+    return version, None, f"the version in {DESCRIPTOR} (nothing is released yet)"
 
 
 def plan_release(root: Path, version_text: str, date: str, allow_level: bool) -> Plan:
@@ -350,31 +374,38 @@ def plan_release(root: Path, version_text: str, date: str, allow_level: bool) ->
     if not name:
         raise Refused(f"{DESCRIPTOR} has no 'name'; the archive is named after it")
 
-    previous, previous_tag, baseline = previous_release(root, descriptor)
-    if version <= previous:
-        raise Refused(f"{version_text} is not greater than {'.'.join(map(str, previous))}, {baseline}")
-
     for document in SHIPPED_DOCUMENTS:
         if not (root / document).is_file():
             raise Refused(f"{document} is missing; every release archive ships it")
     changelog = (root / CHANGELOG).read_text(encoding="utf-8")
+
+    previous, previous_release_found, baseline = previous_release(root, descriptor, changelog)
+    previous_tag = previous_release_found.version.tag if previous_release_found else None
+    if version <= previous:
+        raise Refused(f"{version_text} is not greater than {'.'.join(map(str, previous))}, {baseline}")
+
     if not has_entries(split_changelog(changelog)[1]):
         raise Refused(f"the '## [Unreleased]' section of {CHANGELOG} is empty: say what changed before releasing "
-                      f"(`python scripts/diff.py {previous_tag or 'HEAD'} .` drafts it)")
+                      f"(`python -m scripts.diff {previous_tag or 'HEAD'} .` drafts it)")
     if version_text in released_versions(changelog):
         raise Refused(f"{CHANGELOG} already has a section for {version_text}")
 
     archive_name = f"{name}-{version_text}.zip"
-    if (root / DIST / archive_name).exists():
-        raise Refused(f"{DIST}/{archive_name} already exists; a published archive is never overwritten")
+    database_name = f"{name}-{version_text}.sqlite"
+    for published in (archive_name, database_name):
+        if (root / DIST / published).exists():
+            raise Refused(f"{DIST}/{published} already exists; a published file is never overwritten")
 
-    if previous_tag:
+    if previous_release_found:
         try:
-            notes = [check_level(root, previous_tag, previous, version, allow_level)]
+            notes = [check_level(root, previous_release_found, version, allow_level)]
         except CannotRun as exc:
             raise Refused(f"cannot compare with {previous_tag}: {exc}")
+        if previous_release_found.found_by != "tag":
+            notes.append(f"note: {previous_tag} has no tag here (found as {previous_release_found.how}); the "
+                         f"{CHANGELOG} compare link needs it on GitHub: `make tags`, then `git push origin {previous_tag}`")
     else:
-        notes = ["no earlier release tag: no level check"]
+        notes = [f"first release: nothing released before it to compare with ({baseline})"]
 
     descriptor_out = new_descriptor(descriptor, root, version_text)
     check_valid(root, descriptor_out)
@@ -396,23 +427,30 @@ def plan_release(root: Path, version_text: str, date: str, allow_level: bool) ->
         texts[ZENODO] = dump_descriptor(zenodo | {"version": version_text})
 
     # The archive is built from the very bytes about to be written, not re-read afterwards.
-    shipped = [DESCRIPTOR] + [r["path"] for r in descriptor_out["resources"]] + SHIPPED_DOCUMENTS
+    shipped = [DESCRIPTOR] + [r["path"] for r in descriptor_out["resources"]] + SHIPPED_DOCUMENTS + shipped_extras(root)
     members = {path: texts[path].encode("utf-8") if path in texts else (root / path).read_bytes() for path in shipped}
     archive = build_archive(members, archive_timestamp(date))
-    return Plan(version_text, notes, texts, archive_name, archive)
+    try:
+        database = sqlite.database_bytes(root, descriptor_out)
+    except (sqlite.BadData, CannotRun) as exc:
+        raise Refused(f"the SQLite database cannot be written: {exc}")
+    return Plan(version_text, notes, texts, archive_name, archive, {database_name: database})
 
 
-def write_release(root: Path, plan: Plan) -> str:
-    """Write the new texts, the archive and its checksum line. Returns the archive's sha256."""
+def write_release(root: Path, plan: Plan) -> dict[str, str]:
+    """Write the new texts, the assets and their checksum lines. Returns {asset: sha256}."""
     for path, text in plan.texts.items():
         write_atomically(root / path, text.encode("utf-8"))
     (root / DIST).mkdir(exist_ok=True)
-    write_atomically(root / DIST / plan.archive_name, plan.archive)
-    digest = hashlib.sha256(plan.archive).hexdigest()
     sums = root / DIST / SUMS
-    old_sums = sums.read_text(encoding="utf-8") if sums.exists() else ""
-    write_atomically(sums, new_sums(old_sums, plan.archive_name, digest).encode("utf-8"))
-    return digest
+    listed = sums.read_text(encoding="utf-8") if sums.exists() else ""
+    digests = {}
+    for name, data in plan.assets.items():
+        write_atomically(root / DIST / name, data)
+        digests[name] = hashlib.sha256(data).hexdigest()
+        listed = new_sums(listed, name, digests[name])
+    write_atomically(sums, listed.encode("utf-8"))
+    return digests
 
 
 def commit_and_tag(root: Path, plan: Plan) -> None:
@@ -427,17 +465,18 @@ def commit_and_tag(root: Path, plan: Plan) -> None:
 def release(root: Path, version_text: str, date: str, use_git: bool, allow_level: bool) -> list[str]:
     """Check, write, and commit and tag if asked. Returns the lines to print."""
     plan = plan_release(root, version_text, date, allow_level)
-    digest = write_release(root, plan)
-    lines = plan.notes + [f"updated {', '.join(sorted(plan.texts))}",
-                          f"wrote {DIST}/{plan.archive_name} (sha256 {digest}) and {DIST}/{SUMS}"]
+    digests = write_release(root, plan)
+    lines = plan.notes + [f"updated {', '.join(sorted(plan.texts))}"]
+    lines += [f"wrote {DIST}/{name} (sha256 {digest})" for name, digest in digests.items()]
+    lines.append(f"wrote {DIST}/{SUMS}")
     if use_git:
         commit_and_tag(root, plan)
         lines.append(f"committed 'Release {plan.tag}' and tagged {plan.tag}")
     else:
         lines.append("to commit and tag (or rerun with --git next time):")
         lines += ["  " + shell_line(c) for c in plan.git_commands]
-    lines.append(f"then: git push && git push origin {plan.tag}; "
-                 f"attach {DIST}/{plan.archive_name} and {DIST}/{SUMS} to the GitHub release")
+    attached = ", ".join(f"{DIST}/{name}" for name in plan.assets)
+    lines.append(f"then: git push && git push origin {plan.tag}; attach {attached} and {DIST}/{SUMS} to the GitHub release")
     return lines
 
 
@@ -457,7 +496,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser.add_argument("--date", default=dt.date.today().isoformat(), help="release date, YYYY-MM-DD (default: today)")
     parser.add_argument("--git", action="store_true", help="also commit 'Release vVERSION' and create the annotated tag")
     parser.add_argument("--allow-level", action="store_true",
-                        help="release even if the changes since the last tag need a higher SemVer level")
+                        help="release even if the changes since the previous release need a higher SemVer level")
     args = parser.parse_args(argv)
     if not args.version:
         print("REFUSED: no VERSION given: make release VERSION=x.y.z\nNothing was changed.", file=sys.stderr)

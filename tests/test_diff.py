@@ -1,6 +1,7 @@
 """scripts/diff.py: row, field and enum changes between two versions, and the SemVer level
 each needs. Most tests compare two folders (a copy of the real package and an edited copy);
-two go through git refs and release archives as the command line takes them."""
+the rest go through released versions (found without tags), git refs and release archives as
+the command line takes them."""
 from __future__ import annotations
 
 import csv
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, release_git
+from release_history import make_history_repo
 
 from scripts import diff
 
@@ -149,10 +151,10 @@ def test_renamed_field_is_guessed_and_values_still_compared(old_and_new):
 
 def test_retyped_field_is_major(old_and_new):
     old, new = old_and_new
-    edit_descriptor(new, lambda d: field_of(d, "tier_status", "report_year").update(type="string"))
+    edit_descriptor(new, lambda d: field_of(d, "tier_status", "edition").update(type="string"))
     report = compare(old, new)
     assert report.resources["tier_status"].fields_retyped == [
-        {"field": "report_year", "property": "type", "old": "integer", "new": "string"}]
+        {"field": "edition", "property": "type", "old": "integer", "new": "string"}]
     assert report.level == "major"
 
 
@@ -216,7 +218,8 @@ def test_resource_added_is_minor_and_removed_is_major(old_and_new):
 # --- the command line: git refs and release archives ---------------------------------------
 
 def run_diff(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(cwd / "scripts" / "diff.py"), *args], cwd=cwd, capture_output=True, text=True)
+    """`python -m scripts.diff ARGS` in cwd (the scripts/ found there)."""
+    return subprocess.run([sys.executable, "-m", "scripts.diff", *args], cwd=cwd, capture_output=True, text=True)
 
 
 def test_git_refs_from_the_command_line(release_repo, capsys):
@@ -236,10 +239,43 @@ def test_git_refs_from_the_command_line(release_repo, capsys):
 
 
 def test_unknown_ref_is_a_clear_error(release_repo):
-    done = run_diff(release_repo, "v9.9.9", "HEAD")
+    done = run_diff(release_repo, "no-such-branch", "HEAD")
     assert done.returncode == 2
-    assert "'v9.9.9' is neither a release archive (.zip), a package folder, nor a git ref" in done.stderr
+    assert "'no-such-branch' is neither a release archive (.zip), a package folder, nor a git ref" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- released versions without tags (a fresh clone of main has none) ----------------------
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> dict:
+    """Releases 1.0.0 and 1.1.0 as release commits, no tags (tests/release_history.py)."""
+    return make_history_repo(tmp_path_factory.mktemp("diff-history") / "repo")
+
+
+def test_diff_v1_0_0_head_without_tags_from_the_command_line(history):
+    assert release_git(history["repo"], "tag").strip() == ""
+    done = subprocess.run([sys.executable, "-m", "scripts.diff", "v1.0.0", "HEAD", "--json", "--repo", str(history["repo"])],
+                          cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["old"], report["new"], report["level"]) == ("v1.0.0", "HEAD", "minor")
+    assert len(report["resources"]["profile_countries"]["rows_added"]) == 1
+    assert all(not r["rows_removed"] and not r["rows_changed"] for r in report["resources"].values())
+
+
+def test_diff_takes_versions_with_or_without_v(history, capsys):
+    assert diff.main(["1.0.0", "v1.1.0"], repo=history["repo"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("<!-- diff 1.0.0 → v1.1.0: this change needs a MINOR release")
+    assert "`profile_countries`: 1 row(s) added" in out
+
+
+def test_an_unreleased_version_is_a_clear_error(history, capsys):
+    assert diff.main(["v1.2.0", "HEAD"], repo=history["repo"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("CANNOT RUN: version 1.2.0 is not released here: there is no tag v1.2.0")
+    assert "Released versions found: 1.0.0, 1.1.0" in err and "Traceback" not in err
 
 
 def zip_folder(folder: Path, dest: Path) -> Path:
@@ -254,8 +290,8 @@ def test_release_archives_are_compared(old_and_new, tmp_path):
     old, new = old_and_new
     drop_column(new, "tier_status", "tier_status.csv", "notes")
     old_zip, new_zip = zip_folder(old, tmp_path / "old.zip"), zip_folder(new, tmp_path / "new.zip")
-    done = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "diff.py"), str(old_zip), str(new_zip), "--json"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "scripts.diff", str(old_zip), str(new_zip), "--json"],
+                          cwd=REPO_ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["level"] == "major"

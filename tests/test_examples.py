@@ -1,9 +1,17 @@
-"""The README's worked examples run as written and give the answers the data holds."""
-import os
+"""The README's worked examples run as written and give the answers the data holds.
+
+A reader runs them with the package installed (`import kosovo_human_trafficking as kht`) or
+from the repository root (`from scripts.load import load`). Here the installed name is the
+checkout's `scripts` package, the same code (tests/test_install.py proves the installed
+module loads the same way).
+"""
 import re
+import sys
 from pathlib import Path
 
 import pytest
+
+import scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +26,7 @@ def example_blocks():
 def namespace(monkeypatch):
     monkeypatch.chdir(ROOT)
     monkeypatch.syspath_prepend(str(ROOT))
+    monkeypatch.setitem(sys.modules, "kosovo_human_trafficking", scripts)
     ns = {}
     for block in example_blocks():
         exec(compile(block, "README.md", "exec"), ns)  # noqa: S102 - the README's own code
@@ -37,7 +46,7 @@ def test_origins_named_by_edition(namespace):
 
 
 def test_foreign_share_by_year(namespace):
-    share = namespace["share"].set_index(["year", "source_id"])
+    share = namespace["share"].set_index(["reference_year", "source_id"])
     # 2019, TIP 2020 edition: 26 identified, 21 from Kosovo -> 19.2 % foreign
     row = share.loc[(2019, "tip-2020")]
     assert (row["victims"], row["from_kosovo"], row["foreign_share_percent"]) == (26, 21, 19.2)

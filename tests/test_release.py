@@ -1,12 +1,15 @@
-"""scripts/release.py: what a release writes, that its archive is reproducible, and that every
-refusal leaves every file as it was. Each test works in a throw-away git repository holding a
-copy of the package (fixture release_repo in conftest.py)."""
+"""scripts/release.py: what a release writes, that its archive is reproducible, that the level
+check runs against the previous release found without tags, and that every refusal leaves every
+file as it was. Each test works in a throw-away git repository holding a copy of the package
+(fixture release_repo in conftest.py, or the two-release history of tests/release_history.py)."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -16,8 +19,9 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT, make_release_repo, release_git
+from release_history import make_history_repo
 
-from scripts import release
+from scripts import release, validate, versions
 
 DATE = "2030-01-15"
 
@@ -31,8 +35,8 @@ def next_major(repo: Path) -> str:
     return f"{int(descriptor(repo)['version'].split('.')[0]) + 1}.0.0"
 
 
-def archive_path(repo: Path, version: str) -> Path:
-    return repo / "dist" / f"{descriptor(repo)['name']}-{version}.zip"
+def archive_path(repo: Path, version: str, suffix: str = ".zip") -> Path:
+    return repo / "dist" / f"{descriptor(repo)['name']}-{version}{suffix}"
 
 
 def run_release(repo: Path, *args: str, capsys) -> tuple[int, str, str]:
@@ -98,7 +102,7 @@ def released(tmp_path_factory):
     before = descriptor(repo)
     with pytest.MonkeyPatch.context() as mp:  # the archive time must come from --date in both
         mp.delenv("SOURCE_DATE_EPOCH", raising=False)
-        cli = subprocess.run([sys.executable, str(repo / "scripts" / "release.py"), version, "--date", DATE, "--git"],
+        cli = subprocess.run([sys.executable, "-m", "scripts.release", version, "--date", DATE, "--git"],
                              cwd=repo, capture_output=True, text=True)
         twin_code = release.main([version, "--date", DATE], root=twin)
     return {"repo": repo, "twin": twin, "version": version, "before": before, "cli": cli, "twin_code": twin_code}
@@ -125,8 +129,9 @@ def test_release_moves_unreleased_entries_into_a_dated_section(released):
     assert unreleased.strip() == "", "a fresh, empty Unreleased section stays on top"
     assert "- " in after.split("\n[")[0], "the entries are now under the version heading"
     url = release.repo_url(released["before"])
+    previous = released["before"]["version"]  # released in the copy's single commit (no tag)
     assert f"[Unreleased]: {url}/compare/v{version}...HEAD" in text
-    assert f"[{version}]: {url}/releases/tag/v{version}" in text  # the first release: no compare
+    assert f"[{version}]: {url}/compare/v{previous}...v{version}" in text
 
 
 def test_release_refreshes_bytes_and_sha256_of_every_resource(released):
@@ -138,9 +143,14 @@ def test_release_refreshes_bytes_and_sha256_of_every_resource(released):
 
 
 def test_released_package_still_validates_with_its_hashes(released):
-    from scripts import validate
-
     assert validate.validate_package(released["repo"]) == []
+
+
+def test_the_previous_release_was_found_without_a_tag_and_compared(released):
+    out = released["cli"].stdout
+    previous = released["before"]["version"]
+    assert f"the changes since v{previous} need a none release" in out
+    assert f"note: v{previous} has no tag here" in out
 
 
 def test_release_commits_and_makes_an_annotated_tag(released):
@@ -162,7 +172,7 @@ def test_archive_holds_exactly_the_release_files_with_fixed_metadata(released):
     with zipfile.ZipFile(archive_path(repo, version)) as z:
         infos = z.infolist()
         names = [i.filename for i in infos]
-        expected = sorted(["datapackage.json", "README.md", "CHANGELOG.md", "LICENSE", "CITATION.cff"]
+        expected = sorted(["datapackage.json", "README.md", "CHANGELOG.md", "LICENSE", "CITATION.cff"]  # no docs/ in this copy
                           + [r["path"] for r in descriptor(repo)["resources"]])
         assert names == expected
         assert {i.date_time for i in infos} == {(2030, 1, 15, 0, 0, 0)}
@@ -171,17 +181,64 @@ def test_archive_holds_exactly_the_release_files_with_fixed_metadata(released):
         assert z.read("datapackage.json") == (repo / "datapackage.json").read_bytes()  # the released one
 
 
-def test_archive_is_byte_identical_when_built_twice(released):
+@pytest.mark.parametrize("suffix", [".zip", ".sqlite"])
+def test_archive_and_database_are_byte_identical_when_built_twice(released, suffix):
     repo, twin, version = released["repo"], released["twin"], released["version"]
-    first, second = archive_path(repo, version).read_bytes(), archive_path(twin, version).read_bytes()
+    first, second = archive_path(repo, version, suffix).read_bytes(), archive_path(twin, version, suffix).read_bytes()
     assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
 
 
-def test_sha256sums_lists_the_archive(released):
+def test_sha256sums_lists_the_archive_and_the_database(released):
     repo, version = released["repo"], released["version"]
-    archive = archive_path(repo, version)
-    line = f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n"
-    assert (repo / "dist" / "SHA256SUMS").read_text(encoding="utf-8") == line
+    lines = sorted(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
+                   for path in (archive_path(repo, version), archive_path(repo, version, ".sqlite")))
+    assert (repo / "dist" / "SHA256SUMS").read_text(encoding="utf-8") == "".join(lines)
+
+
+def csv_rows(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def test_database_has_every_resource_with_its_rows_and_keys(released):
+    repo, version = released["repo"], released["version"]
+    connection = sqlite3.connect(archive_path(repo, version, ".sqlite"))
+    try:
+        for r in descriptor(repo)["resources"]:
+            count = connection.execute(f'SELECT count(*) FROM "{r["name"]}"').fetchone()[0]
+            assert count == csv_rows(repo / r["path"]), r["name"]
+            info = connection.execute(f'PRAGMA table_info("{r["name"]}")').fetchall()
+            assert [row[1] for row in info] == [f["name"] for f in r["schema"]["fields"]]
+            pk = [row[1] for row in sorted(info, key=lambda row: row[5]) if row[5]]
+            assert pk == r["schema"].get("primaryKey", []), f"primary key of {r['name']}"
+            fks = connection.execute(f'PRAGMA foreign_key_list("{r["name"]}")').fetchall()
+            assert {row[2] for row in fks} == {fk["reference"]["resource"] for fk in r["schema"].get("foreignKeys", [])}
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert dict(connection.execute("SELECT key, value FROM _package"))["version"] == version
+        # a join over the composite foreign key: every figure finds its category and its source
+        joined = connection.execute(
+            "SELECT count(*) FROM victim_demographics v JOIN categories c USING (dimension, category) "
+            "JOIN sources s ON s.source_id = v.source_id").fetchone()[0]
+        assert joined == csv_rows(repo / "data/victim_demographics.csv")
+        types = {row[1]: row[2] for row in connection.execute('PRAGMA table_info("victim_demographics")')}
+        assert (types["victims"], types["period_start"], types["preferred"]) == ("INTEGER", "TEXT", "INTEGER")
+        assert connection.execute("SELECT typeof(preferred), typeof(period_start) FROM victim_demographics LIMIT 1").fetchone() \
+            == ("integer", "text")
+    finally:
+        connection.close()
+
+
+def test_database_rejects_a_row_that_breaks_a_foreign_key(released):
+    connection = sqlite3.connect(":memory:")
+    try:
+        source = sqlite3.connect(archive_path(released["repo"], released["version"], ".sqlite"))
+        source.backup(connection)
+        source.close()
+        connection.execute("PRAGMA foreign_keys = ON")
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            connection.execute("UPDATE victim_demographics SET category = 'no-such-category' WHERE rowid = 1")
+    finally:
+        connection.close()
 
 
 # --------------------------------------------------------------------------------------
@@ -234,6 +291,58 @@ def test_allow_level_overrides_the_level_check(release_repo, capsys):
 
 
 # --------------------------------------------------------------------------------------
+# No tags at all (a fresh clone of main): the previous release is its release commit
+# --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def history(tmp_path) -> dict:
+    """Releases 1.0.0 and 1.1.0 as release commits, no tags (tests/release_history.py)."""
+    return make_history_repo(tmp_path / "repo")
+
+
+def test_level_check_runs_against_the_release_commit_without_tags(history, capsys):
+    repo = history["repo"]
+    assert release_git(repo, "tag").strip() == ""
+    edit_descriptor(repo, widen_an_enum)
+    add_unreleased_entry(repo, "sources.kind also allows court_record.")
+    commit_all(repo)
+    before = state(repo)
+    code, _, err = run_release(repo, "1.1.1", capsys=capsys)
+    assert code == 1, "a patch number for a minor change must be refused"
+    assert "1.1.1 is a patch release, but the changes since v1.1.0 need a minor release" in err
+    assert state(repo) == before
+    code, out, err = run_release(repo, "1.2.0", "--git", capsys=capsys)
+    assert code == 0, err
+    assert "the changes since v1.1.0 need a minor release; 1.2.0 is minor" in out
+    assert "note: v1.1.0 has no tag here" in out
+    text = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "[1.2.0]: https://github.com/kosovo-trafficking-data/kosovo-human-trafficking/compare/v1.1.0...v1.2.0" in text
+    assert versions.resolve("1.2.0", repo).commit == release_git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_recorded_release_that_cannot_be_found_stops_the_release(history, capsys):
+    repo = history["repo"]
+    path = repo / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## [1.1.0] - 2030-02-01", "## [1.2.0] - 2030-03-01\n\n- Never released.\n\n## [1.1.0] - 2030-02-01"),
+                    encoding="utf-8")
+    add_unreleased_entry(repo, "Something.")
+    commit_all(repo, "A section for a release that never happened")
+    err = assert_refused(repo, capsys, ["2.0.0"], "CHANGELOG.md records the release 1.2.0, but it cannot be found, "
+                                                  "so the change since it cannot be checked")
+    assert "no tag v1.2.0" in err and "Released versions found: 1.0.0, 1.1.0" in err
+
+
+def test_a_shallow_clone_stops_the_release_instead_of_comparing_with_the_wrong_commit(history, tmp_path, capsys):
+    add_unreleased_entry(history["repo"], "Something.")
+    commit_all(history["repo"], "After the release")  # carries 1.1.0 and its section too
+    clone = tmp_path / "shallow"
+    release_git(tmp_path, "clone", "-q", "--depth", "1", f"file://{history['repo']}", str(clone))
+    err = assert_refused(clone, capsys, ["1.2.0"], "CHANGELOG.md records the release 1.1.0, but it cannot be found")
+    assert "this clone is shallow" in err and "git fetch --unshallow" in err
+
+
+# --------------------------------------------------------------------------------------
 # Refusals: a clear message, exit 1, and not one byte changed
 # --------------------------------------------------------------------------------------
 
@@ -252,15 +361,43 @@ def test_refuses_a_version_that_is_not_semver(release_repo, capsys, version):
     assert_refused(release_repo, capsys, [version], "is not a version of the form MAJOR.MINOR.PATCH")
 
 
-def test_refuses_a_version_not_greater_than_datapackage_version_without_tags(release_repo, capsys):
+def test_refuses_a_version_not_greater_than_the_newest_release_without_tags(release_repo, capsys):
     current = descriptor(release_repo)["version"]
-    assert_refused(release_repo, capsys, [current], f"is not greater than {current}, the version in datapackage.json")
+    commit = release_git(release_repo, "rev-parse", "--short=7", "HEAD").strip()
+    assert_refused(release_repo, capsys, [current],
+                   f"is not greater than {current}, the newest release (release commit {commit} (no tag))")
+
+
+@pytest.fixture
+def unreleased_repo(release_repo) -> Path:
+    """The copy with a history in which nothing was ever released (no CHANGELOG release section)."""
+    shutil.rmtree(release_repo / ".git")
+    (release_repo / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Everything.\n",
+                                               encoding="utf-8")
+    release_git(release_repo, "init", "-q", "-b", "main")
+    for key, value in (("user.name", "Release Test"), ("user.email", "release-test@example.org"),
+                       ("commit.gpgsign", "false"), ("tag.gpgsign", "false")):
+        release_git(release_repo, "config", key, value)
+    commit_all(release_repo, "Nothing released yet")
+    return release_repo
+
+
+def test_before_the_first_release_the_datapackage_version_is_the_floor(unreleased_repo, capsys):
+    current = descriptor(unreleased_repo)["version"]
+    assert_refused(unreleased_repo, capsys, [current], f"is not greater than {current}, the version in datapackage.json "
+                                                       "(nothing is released yet)")
+
+
+def test_the_first_release_says_there_is_nothing_to_compare_with(unreleased_repo, capsys):
+    code, out, err = run_release(unreleased_repo, next_major(unreleased_repo), capsys=capsys)
+    assert code == 0, err
+    assert out.startswith("first release: nothing released before it to compare with")
 
 
 def test_refuses_a_version_not_greater_than_the_newest_tag(release_repo, capsys):
     tag(release_repo, "7.2.0")
     tag(release_repo, "7.10.0")  # newest by version, not by name
-    assert_refused(release_repo, capsys, ["7.9.9"], "is not greater than 7.10.0, the newest release tag v7.10.0")
+    assert_refused(release_repo, capsys, ["7.9.9"], "is not greater than 7.10.0, the newest release (tag v7.10.0)")
 
 
 def test_refuses_with_uncommitted_changes(release_repo, capsys):
@@ -287,13 +424,14 @@ def test_refuses_when_unreleased_is_empty(release_repo, capsys):
     assert_refused(release_repo, capsys, [next_major(release_repo)], "'## [Unreleased]' section of CHANGELOG.md is empty")
 
 
-def test_refuses_to_overwrite_an_existing_archive(release_repo, capsys):
+@pytest.mark.parametrize("suffix", [".zip", ".sqlite"])
+def test_refuses_to_overwrite_a_published_file(release_repo, capsys, suffix):
     version = next_major(release_repo)
-    archive = archive_path(release_repo, version)
-    archive.parent.mkdir()
-    archive.write_bytes(b"already published")
-    assert_refused(release_repo, capsys, [version], "already exists; a published archive is never overwritten")
-    assert archive.read_bytes() == b"already published"
+    published = archive_path(release_repo, version, suffix)
+    published.parent.mkdir()
+    published.write_bytes(b"already published")
+    assert_refused(release_repo, capsys, [version], f"{published.name} already exists; a published file is never overwritten")
+    assert published.read_bytes() == b"already published"
 
 
 def test_refuses_a_package_that_does_not_validate(release_repo, capsys):
