@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .load import pandas_recipe
 from .package_io import ROOT, CannotRun, Resource, load_descriptor, resources
 
 OUTPUT = Path("docs") / "data-dictionary.md"
@@ -133,17 +134,6 @@ def describe_foreign_key(fk: dict, resource_name: str) -> str:
     return f"{names(fk.get('fields', []))} → [`{target}`](#{target}) ({', '.join(code(f) for f in target_fields)})"
 
 
-def categories_by_dimension(resource: Resource) -> list[str]:
-    lines = []
-    for field in resource.fields:
-        groups = field.get("x-categoriesByDimension")
-        if not groups:
-            continue
-        lines += ["", f"Allowed values of {code(field['name'])} for each value of `dimension` (x-categoriesByDimension):", ""]
-        lines += table(["dimension", "categories"], [[code(dim), ", ".join(code(v) for v in cats)] for dim, cats in groups.items()])
-    return lines
-
-
 def resource_section(resource: Resource) -> list[str]:
     d = resource.descriptor
     lines = ["", "---", "", f"## {resource.name}", "", f"**{d.get('title', resource.name)}**", ""]
@@ -161,7 +151,8 @@ def resource_section(resource: Resource) -> list[str]:
     if missing is not None:
         lines.append("- Missing values: " + (", ".join('an empty cell' if v == "" else code(v) for v in missing) or "none"))
     lines += ["", *table(FIELD_COLUMNS, [field_row(f) for f in resource.fields])]
-    lines += categories_by_dimension(resource)
+    lines += ["", f"Read it with pandas (every column with its declared type; a test runs this code):", "",
+              "```python", *pandas_recipe(resource).rstrip("\n").split("\n"), "```"]
     return lines
 
 

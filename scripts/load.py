@@ -81,6 +81,34 @@ def declared_dtypes(resource: Resource) -> dict[str, str]:
     return {f["name"]: PANDAS_DTYPES.get(f.get("type", "string"), "string") for f in resource.fields}
 
 
+def pandas_recipe(resource: Resource) -> str:
+    """Plain-pandas code that reads the resource with its declared dtypes (for the data dictionary).
+
+    Generated from the schema, so that the recipes a reader copies can never drift from it.
+    Text columns are `string`; only an empty cell is missing, so "NA" (Namibia) stays a code.
+    """
+    dtypes = declared_dtypes(resource)
+    special = {name: dt for name, dt in dtypes.items() if dt not in ("string",) and not dt.startswith("datetime64")}
+    dates = [name for name, dt in dtypes.items() if dt.startswith("datetime64")]
+    booleans = any(dt == "boolean" for dt in dtypes.values())
+    var = resource.name
+    lines = []
+    if special:
+        lines += ["from collections import defaultdict", ""]
+    lines += ["import pandas as pd", "", f"{var} = pd.read_csv(", f'    "{resource.path}",']
+    if special:
+        pairs = [f'"{name}": "{dt}"' for name, dt in special.items()]
+        lines.append('    dtype=defaultdict(lambda: "string", {' + ", ".join(pairs) + "}),")
+    else:
+        lines.append('    dtype="string",')
+    if dates:
+        lines.append("    parse_dates=[" + ", ".join(f'"{d}"' for d in dates) + '], date_format="%Y-%m-%d",')
+    if booleans:
+        lines.append('    true_values=["true"], false_values=["false"],')
+    lines += ['    keep_default_na=False, na_values=[""],  # only an empty cell is missing: NA stays Namibia', ")"]
+    return "\n".join(lines) + "\n"
+
+
 def find_resource(resource_name: str, root: Path) -> Resource:
     try:
         found = resources(load_descriptor(root))
