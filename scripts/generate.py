@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import importlib
+import importlib.util
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from .package_io import ROOT
 # (module, extra arguments after the package folder); order matters: the headline series is
 # data that the coverage table, the charts and the claims read.
 STEPS = [
+    ("urls", ["--write"]),
     ("headline", ["--write"]),
     ("hashes", []),
     ("coverage", ["--write"]),
@@ -33,9 +35,11 @@ STEPS = [
     ("charts", []),
 ]
 # What the steps write, and what a copy of the package needs for them to run.
-GENERATED = ["data/headline_series.csv", "datapackage.json", "README.md", "CONTRIBUTING.md",
+GENERATED = ["data/headline_series.csv", "datapackage.json", "README.md", "CONTRIBUTING.md", "CHANGELOG.md",
+             "CITATION.cff", ".zenodo.json", "pyproject.toml",
              "docs/data-dictionary.md", "docs/conflicts.md", "docs/claims.md", "docs/charts"]
-INPUTS = ["datapackage.json", "data", "README.md", "CONTRIBUTING.md", "CITATION.cff", "docs"]
+INPUTS = ["datapackage.json", "data", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "CITATION.cff", ".zenodo.json",
+          "pyproject.toml", "docs"]
 
 
 def available_steps() -> list[tuple[str, list[str]]]:
