@@ -743,7 +743,7 @@ def png_bytes(chart: Chart) -> bytes:
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     quantised = image.quantize(colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    quantised.save(out, format="PNG", optimize=True)
+    quantised.save(out, format="PNG", compress_level=9)
     return out.getvalue()
 
 
