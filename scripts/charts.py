@@ -67,12 +67,13 @@ TOTAL_COLOUR = "black"
 POPULATION_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "0.45"]  # in the schema's enum order
 BASIS_MARKERS = {"count": "o", "share": "s", "named": "^"}
 SECONDARY_HATCH = "...."
-MARKER_HATCH = "........"  # the same stipple, finer, for markers
+MARKER_HATCH = "...."  # the same stipple on markers
 GAP_HATCH = "///"
 ENTITY_COLOUR = "0.45"
 KOSOVO_COLOUR = "#0072B2"
 
 WIDTH_IN = 10.0
+LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.4}  # keeps a number legible over a hatched gap
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 REFERENCE_YEAR_AXIS = "reference year (the year the figures describe)"
 EDITION_AXIS = "TIP edition (year published)"
@@ -186,8 +187,11 @@ def categories_in_order(declared: list[str], present) -> list[str]:
     return [c for c in declared if c in present] + sorted(present - set(declared))
 
 
+LABELS = {"slavery_servitude": "slavery or servitude", "sale_of_child": "sale of a child"}
+
+
 def label(code: str) -> str:
-    return code.replace("_", " ")
+    return LABELS.get(code, code.replace("_", " "))
 
 
 def lighter(colour, amount: float = 0.6) -> tuple:
@@ -270,7 +274,8 @@ def draw_totals(ax, totals: pd.DataFrame) -> None:
         style = "-" if row.primary else (0, (2.5, 1.5))
         ax.hlines(row.victims, row.year - 0.42, row.year + 0.42, colors=TOTAL_COLOUR, linewidth=1.6,
                   linestyles=[style], zorder=4)
-        ax.text(row.year, row.victims, f"{row.victims:g}", ha="center", va="bottom", fontsize=7.5, zorder=4)
+        ax.annotate(f"{row.victims:g}", (row.year, row.victims), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7.5, zorder=4, bbox=LABEL_BOX)
 
 
 def empty_chart(name: str, title: str, caption: str) -> Chart:
@@ -380,7 +385,7 @@ def victims_chart(victims: pd.DataFrame, name: str, lookups: Lookups) -> Chart:
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize=8, handlelength=2.2,
               handleheight=1.4, labelspacing=0.7)
     add_caption(fig, caption_head + left_out + f"Years shown: {years[0]}-{years[-1]}. " + sources_text(used)
-                + " Drawn by scripts/charts.py from data/victim_demographics.csv.")
+                + " Drawn by scripts/charts.py from data/victim_demographics.csv.", bottom_in=0.75 if len(years) > 12 else 0.55)
     return Chart(name, title, fig, values, gaps, used, pd.concat([marks, totals.assign(category="total")],
                                                                     ignore_index=True), empty)
 
@@ -439,8 +444,8 @@ def draw_periods(ax, marks: pd.DataFrame, totals: pd.DataFrame, stacked: bool, t
         height = column["victims"].max() if not stacked else max(
             marks.loc[marks["year"] == year, "victims"].sum(), totals.loc[totals["year"] == year, "victims"].max()
             if (totals["year"] == year).any() else 0)
-        ax.text(year, height + 0.07 * top, " / ".join(periods) + " only", rotation=90, ha="center", va="bottom",
-                fontsize=7, style="italic", color="0.15", zorder=5)
+        ax.text(year, height + 0.11 * top, " / ".join(periods) + " only", rotation=90, ha="center", va="bottom",
+                fontsize=7, style="italic", color="0.15", zorder=5, bbox=LABEL_BOX)
 
 
 # --- (c): TIP tier by edition -----------------------------------------------------------------
@@ -490,7 +495,7 @@ def tier_chart(tiers: pd.DataFrame, lookups: Lookups) -> Chart:
     for column, marker, colour in (("kosovo_tier", "o", KOSOVO_COLOUR), ("larger_entity_tier", "s", ENTITY_COLOUR)):
         heights = values[column].map(level).astype(float)
         for kind, face, hatch in (("stated", colour, None), ("inferred", "white", None),
-                                  ("secondary", lighter(colour, 0.55), MARKER_HATCH)):
+                                  ("secondary", lighter(colour, 0.75), MARKER_HATCH)):
             mask = heights.notna() & {"stated": ~inferred & ~secondary, "inferred": inferred,
                                       "secondary": ~inferred & secondary}[kind]
             if mask.any():
@@ -686,7 +691,7 @@ def draw_country_matrix(ax, cells: pd.DataFrame, role: str, names: dict, years: 
     for _, row in cells.iterrows():
         colour = colours.get(row["population"], "0.45")
         full_year = row["period_kind"] == "calendar_year"
-        face = (colour if row["primary"] else lighter(colour, 0.55)) if full_year else "white"
+        face = (colour if row["primary"] else lighter(colour, 0.75)) if full_year else "white"
         x, y = int(row["year"]), position[row["country_code"]]
         ax.scatter([x], [y], marker=BASIS_MARKERS.get(row["basis"], "o"), s=60, linewidths=1.3, zorder=3,
                    facecolors=[face], edgecolors=[colour], hatch=None if row["primary"] else MARKER_HATCH)

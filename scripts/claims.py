@@ -226,6 +226,11 @@ def year_list(years) -> str:
     return runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
 
 
+def years_phrase(years) -> str:
+    years = sorted(set(years))
+    return "no reference year" if not years else f"the reference year{'s' if len(years) > 1 else ''} {year_list(years)}"
+
+
 def country_list(codes, names: dict[str, str]) -> str:
     return ", ".join(f"{names.get(c, c)} ({c})" for c in codes)
 
@@ -273,15 +278,14 @@ def check_roles(data: Data) -> Check:
         findings.append(
             f"Destination: the trafficking profiles of the TIP editions {year_list(figures['destination_editions'])} "
             f"name countries whose nationals were exploited in Kosovo ({len(foreign_in_kosovo)} profile_countries rows, "
-            f"role origin); figures for foreign victims in Kosovo exist for the reference years "
-            f"{year_list(figures['destination_years'])}.")
+            f"role origin); origin_countries has rows on foreign victims in Kosovo for {years_phrase(figures['destination_years'])}.")
     if roles["source"]:
         findings.append(
             f"Source: the profiles of the editions {year_list(figures['source_editions'])} (including neighbouring "
             f"countries' narratives) name countries where victims from Kosovo were exploited (role destination); "
-            f"figures for victims from Kosovo found abroad exist for the reference years {year_list(figures['source_years'])}, "
-            f"and figures for victims of Kosovo citizenship found in Kosovo (counts or shares) for "
-            f"{year_list(figures['kosovar_victims_years'])}.")
+            f"origin_countries has rows on victims from Kosovo found abroad for {years_phrase(figures['source_years'])}, "
+            f"and on victims of Kosovo citizenship found in Kosovo (counts or shares) for "
+            f"{years_phrase(figures['kosovar_victims_years'])}.")
     findings.append(
         f"Transit: {figures['transit_rows']} rows of either table have role transit, and {figures['kosovo_transit_rows']} "
         "name Kosovo as a country victims passed through.")
