@@ -383,8 +383,8 @@ def check_female_and_kosovar(data: Data) -> Check:
         pooled_text.append(f"{pct(*pooled_female)} of the victims were female ({year_list(female_years)})")
     if pooled_kosovar[1]:
         pooled_text.append(f"{pct(*pooled_kosovar)} were from Kosovo ({year_list(kosovar_years)})")
-    gaps = ([f"{year_list(no_sex)} has no breakdown by sex"] if no_sex else []) + \
-        ([f"{year_list(no_kosovar)} no count of victims from Kosovo"] if no_kosovar else [])
+    gaps = ([f"for {year_list(no_sex)} there is no breakdown by sex"] if no_sex else []) + \
+        ([f"for {year_list(no_kosovar)} no count of victims from Kosovo"] if no_kosovar else [])
     against = [f"in {y} female victims were a minority ({female[y]} of {totals[y]})" for y, s in female_years.items() if s <= 50]
     against += [f"in {y} victims from Kosovo were a minority ({kosovars[y]} of {totals[y]})"
                 for y, s in kosovar_years.items() if s <= 50]
