@@ -1,142 +1,412 @@
-"""scripts/charts.py draws every chart, reproducibly, and never draws a missing year as zero."""
+"""scripts/charts.py draws every chart reproducibly, and so that it cannot be misread: no missing
+year drawn as zero, no part-year figure hidden or passed off as a whole year, secondary sources
+marked, Special Case kept off the tier scale, incomplete country breakdowns saying so."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.colors
 import pandas as pd
+from matplotlib.collections import LineCollection
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-from scripts import charts  # noqa: E402
-from scripts.load import load  # noqa: E402
+from scripts import charts
 
-CHARTS_PY = str(REPO_ROOT / "scripts" / "charts.py")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ["victims-by-sex.png", "victims-by-age.png", "victims-by-exploitation.png", "tip-tiers.png", "origin-countries.png"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_PNG_BYTES = 150_000
 
+# A made-up package in the 2.0 schema: the real datapackage.json and categories, invented rows
+# that hold every awkward case the charts must show right.
+SAMPLE_CSV = {
+    "sources.csv": """\
+source_id,title,publisher,published,url,consulted_url,accessed,kind,primary,language,notes
+news-2021,Police report 31 victims in 2020,Example News,2021-02,https://news.example.org/a,https://news.example.org/a,2026-11-01,news,false,en,
+news-2023,Police figures for 2022,Example News,2023-01,https://news.example.org/b,https://news.example.org/b,2026-11-01,news,false,en,
+news-2024,Police figures for 2023,Example News,2024-01,https://news.example.org/c,https://news.example.org/c,2026-11-01,news,false,en,
+tip-2001,2001 Trafficking in Persons Report: Federal Republic of Yugoslavia,U.S. Department of State,2001-07,https://www.state.gov/tip-2001/,https://www.state.gov/tip-2001/,2026-11-01,government_report,true,en,
+tip-2003,2003 Trafficking in Persons Report: Serbia and Montenegro,U.S. Department of State,2003-06,https://www.state.gov/tip-2003/,https://www.state.gov/tip-2003/,2026-11-01,government_report,true,en,
+tip-2007,2007 Trafficking in Persons Report: Serbia,U.S. Department of State,2007-06,https://www.state.gov/tip-2007/,https://www.state.gov/tip-2007/,2026-11-01,government_report,true,en,
+tip-2008,2008 Trafficking in Persons Report: Special Cases,U.S. Department of State,2008-06,https://www.state.gov/tip-2008/,https://www.state.gov/tip-2008/,2026-11-01,government_report,true,en,
+tip-2009,2009 Trafficking in Persons Report: Kosovo,U.S. Department of State,2009-06,https://www.state.gov/tip-2009/,https://www.state.gov/tip-2009/,2026-11-01,government_report,true,en,
+tip-2011,2011 Trafficking in Persons Report: Kosovo,U.S. Department of State,2011-06,https://www.state.gov/tip-2011/,https://www.state.gov/tip-2011/,2026-11-01,government_report,true,en,
+tip-2019,2019 Trafficking in Persons Report: Kosovo,U.S. Department of State,2019-06,https://www.state.gov/tip-2019/,https://www.state.gov/tip-2019/,2026-11-01,government_report,true,en,
+tip-2021,2021 Trafficking in Persons Report: Kosovo,U.S. Department of State,2021-06,https://www.state.gov/tip-2021/,https://www.state.gov/tip-2021/,2026-11-01,government_report,true,en,
+tip-2022,2022 Trafficking in Persons Report: Kosovo,U.S. Department of State,2022-07,https://www.state.gov/tip-2022/,https://www.state.gov/tip-2022/,2026-11-01,government_report,true,en,
+""",
+    "tier_status.csv": """\
+edition,assessed_entity,kosovo_entry,kosovo_ranked,assessed_entity_tier,tier,tier_basis,source_id,locator,notes
+2001,Federal Republic of Yugoslavia,false,false,Tier 2,,stated,tip-2001,country heading,
+2002,Federal Republic of Yugoslavia,false,false,,,not_found,,,no copy in reach
+2003,Serbia and Montenegro,false,false,Tier 2,,stated,tip-2003,country heading,
+2004,Serbia and Montenegro,false,false,,,not_found,,,
+2005,Serbia and Montenegro,false,false,,,not_found,,,
+2006,Serbia and Montenegro,false,false,,,not_found,,,
+2007,Serbia,false,false,Tier 2 Watch List,,stated,tip-2007,country heading,
+2008,Kosovo,true,false,Special Case,,stated,tip-2008,Special Cases,
+2009,Kosovo,true,true,Tier 2,Tier 2,stated,tip-2009,country heading,
+2010,Kosovo,true,true,Tier 2 Watch List,Tier 2 Watch List,inferred,tip-2011,first paragraph,
+2011,Kosovo,true,true,Tier 2,Tier 2,stated,news-2021,quotation,
+""",
+    "victim_demographics.csv": """\
+reference_year,period_start,period_end,period_kind,population,dimension,category,victims,source_id,locator,source_phrase,restatement,derived,breakdown_complete,breakdown_exclusive,preferred,notes
+2016,2016-01-01,2016-09-30,part_of_year,identified,total,all,20,news-2021,3rd paragraph,,false,false,,,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,age,adult,20,tip-2019,"PROTECTION, 1st paragraph",,false,false,true,true,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,age,child,12,tip-2019,"PROTECTION, 1st paragraph",,false,false,true,true,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,exploitation,forced_begging,4,tip-2019,"PROTECTION, 1st paragraph",,false,false,false,false,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,exploitation,sex_trafficking,25,tip-2019,"PROTECTION, 1st paragraph",,false,false,false,false,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,sex,female,26,tip-2019,"PROTECTION, 1st paragraph",,false,false,true,true,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,sex,male,6,tip-2019,"PROTECTION, 1st paragraph",,false,false,true,true,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,total,all,32,tip-2019,"PROTECTION, 1st paragraph",,false,false,,,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,exploitation,forced_labor,5,tip-2021,"PROTECTION, 1st paragraph",,false,false,false,true,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,exploitation,sex_trafficking,20,tip-2021,"PROTECTION, 1st paragraph",,false,false,false,true,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,sex,female,22,tip-2021,"PROTECTION, 1st paragraph",,false,false,false,true,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,total,all,31,news-2021,3rd paragraph,,false,false,,,false,secondary source
+2020,2020-01-01,2020-12-31,calendar_year,identified,total,all,30,tip-2021,"PROTECTION, 1st paragraph",,false,false,,,true,
+2020,2020-01-01,2020-12-31,calendar_year,potential,total,all,50,tip-2021,"PROTECTION, 1st paragraph",,false,false,,,true,
+2021,2021-01-01,2021-06-30,part_of_year,identified,sex,female,8,tip-2022,"PROTECTION, 1st paragraph",,false,false,false,true,true,
+2021,2021-01-01,2021-06-30,part_of_year,identified,total,all,10,tip-2022,"PROTECTION, 1st paragraph",,false,false,,,true,
+2022,2022-01-01,2022-12-31,calendar_year,identified,sex,female,9,news-2023,2nd paragraph,,false,false,true,true,true,
+2022,2022-01-01,2022-12-31,calendar_year,identified,sex,male,3,news-2023,2nd paragraph,,false,false,true,true,true,
+2022,2022-01-01,2022-12-31,calendar_year,identified,total,all,12,news-2023,2nd paragraph,,false,false,,,true,
+2023,2023-01-01,2023-10-31,part_of_year,identified,total,all,9,news-2024,1st paragraph,,false,false,,,true,
+2023,2023-01-01,2023-12-31,calendar_year,identified,sex,female,7,news-2024,2nd paragraph,,false,false,false,true,true,
+""",
+    "countries.csv": """\
+country_code,iso3,name
+AL,ALB,Albania
+DE,DEU,Germany
+NA,NAM,Namibia
+XK,XKX,Kosovo
+""",
+    "origin_countries.csv": """\
+reference_year,period_start,period_end,period_kind,population,role,country_code,basis,victims,share_percent,published_below,source_id,locator,source_phrase,restatement,derived,breakdown_complete,preferred,notes
+2018,2018-01-01,2018-12-31,calendar_year,identified,origin,AL,count,2,,,tip-2019,"PROTECTION, 1st paragraph",,false,false,true,true,
+2018,2018-01-01,2018-12-31,calendar_year,identified,origin,XK,count,30,,,tip-2019,"PROTECTION, 1st paragraph",,false,false,true,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,destination,DE,count,,,5,news-2021,3rd paragraph,,false,false,false,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,origin,AL,share,,10,,tip-2021,"PROTECTION, 1st paragraph",,false,false,false,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,origin,NA,named,,,,tip-2021,"PROTECTION, 1st paragraph",,false,false,,true,
+2020,2020-01-01,2020-12-31,calendar_year,identified,origin,XK,share,,80,,tip-2021,"PROTECTION, 1st paragraph",,false,false,false,true,
+2021,2021-01-01,2021-06-30,part_of_year,identified,origin,AL,count,1,,,tip-2022,"PROTECTION, 1st paragraph",,false,false,false,true,
+""",
+    "profile_countries.csv": """\
+edition,role,country_code,source_id,locator,source_phrase,notes
+2019,origin,AL,tip-2019,trafficking profile,,
+""",
+}
+
+
+def write_sample(dest: Path) -> Path:
+    (dest / "data").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "datapackage.json", dest / "datapackage.json")
+    shutil.copy(REPO_ROOT / "data" / "categories.csv", dest / "data" / "categories.csv")
+    header = (REPO_ROOT / "data" / "headline_series.csv").read_text(encoding="utf-8").splitlines()[0]
+    (dest / "data" / "headline_series.csv").write_text(header + "\n", encoding="utf-8")
+    for name, text in SAMPLE_CSV.items():
+        (dest / "data" / name).write_text(text, encoding="utf-8", newline="\n")
+    return dest
+
+
+@pytest.fixture
+def sample_package(tmp_path) -> Path:
+    return write_sample(tmp_path / "package")
+
+
+@pytest.fixture(scope="module")
+def sample_charts(tmp_path_factory):
+    root = write_sample(tmp_path_factory.mktemp("charts") / "package")
+    import matplotlib
+    with matplotlib.rc_context(charts.RC):
+        return {c.name: c for c in charts.build_charts(root)}
+
+
+@pytest.fixture(scope="module")
+def real_charts():
+    import matplotlib
+    with matplotlib.rc_context(charts.RC):
+        return {c.name: c for c in charts.build_charts(REPO_ROOT)}
+
+
+# --- what the charts show, read back from the drawn figure -----------------------------------
 
 def texts_of(chart) -> str:
     parts = [t.get_text() for t in chart.figure.texts]
     for ax in chart.figure.axes:
         parts += [t.get_text() for t in ax.texts] + [t.get_text() for t in ax.get_yticklabels()]
+        parts += [ax.get_xlabel()] + [t.get_text() for t in ax.get_xticklabels()]
+        legend = ax.get_legend()
+        if legend:
+            parts += [t.get_text() for t in legend.get_texts()]
     return "\n".join(parts)
 
 
-def bars_at(chart, year: int) -> list:
+def bars_at(chart, year: float) -> list:
     """The drawn bars whose span covers the given year."""
     return [bar for ax in chart.figure.axes for container in ax.containers for bar in container
-            if bar.get_x() <= year <= bar.get_x() + bar.get_width() or abs(bar.get_x() + bar.get_width() / 2 - year) < 0.45]
+            if bar.get_x() - 0.01 <= year <= bar.get_x() + bar.get_width() + 0.01]
 
+
+def points(chart, ax_index: int = 0) -> list[tuple[float, float, object]]:
+    """Every scatter marker of one axes: (x, y, collection)."""
+    ax = chart.figure.axes[ax_index]
+    return [(float(x), float(y), c) for c in ax.collections if hasattr(c, "get_offsets")
+            for x, y in c.get_offsets()]
+
+
+def is_secondary(patch) -> bool:
+    return patch.get_hatch() == charts.SECONDARY_HATCH
+
+
+def total_line_at(chart, year: int):
+    """The short horizontal line drawn for the year's total."""
+    (line,) = [c for ax in chart.figure.axes for c in ax.collections if isinstance(c, LineCollection)
+               and abs(c.get_segments()[0][:, 0].mean() - year) < 0.01]
+    return line
+
+
+# --- the command line and the files ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def sample_charts(ux_sample_package_shared):
-    return {c.name: c for c in charts.build_charts(ux_sample_package_shared)}
-
-
-def test_charts_run_on_the_real_package_and_write_every_file(tmp_path):
-    done = subprocess.run([sys.executable, CHARTS_PY, str(REPO_ROOT), "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=120)
+def real_pngs(tmp_path_factory) -> dict[str, Path]:
+    """The real package's charts, written once by the command line and once in process."""
+    out = tmp_path_factory.mktemp("real-pngs")
+    done = subprocess.run([sys.executable, "-m", "scripts.charts", str(REPO_ROOT), "--out", str(out / "cli")],
+                          capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(EXPECTED)
+    assert charts.main([str(REPO_ROOT), "--out", str(out / "in-process")]) == 0
+    return {"cli": out / "cli", "in-process": out / "in-process"}
+
+
+def test_command_line_writes_every_chart_small(real_pngs):
+    assert sorted(p.name for p in real_pngs["cli"].iterdir()) == sorted(EXPECTED)
     for name in EXPECTED:
-        data = (tmp_path / name).read_bytes()
-        assert data.startswith(PNG_MAGIC) and len(data) > 10_000, name
+        data = (real_pngs["cli"] / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and 5_000 < len(data) < MAX_PNG_BYTES, (name, len(data))
 
 
-def test_committed_charts_section_links_every_chart():
-    section = (REPO_ROOT / "docs" / "charts-readme-section.md").read_text(encoding="utf-8")
+def test_same_data_same_bytes(real_pngs):
+    """Two runs in two processes give the same files."""
     for name in EXPECTED:
-        assert f"](docs/charts/{name})" in section, f"docs/charts-readme-section.md does not show {name}"
+        assert (real_pngs["cli"] / name).read_bytes() == (real_pngs["in-process"] / name).read_bytes(), name
 
 
-def test_output_is_reproducible_byte_for_byte(ux_sample_package, tmp_path):
-    for out in ("a", "b"):
-        assert charts.main([str(ux_sample_package), "--out", str(tmp_path / out)]) == 0
-    for name in EXPECTED:
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+def test_committed_charts_are_those_of_the_data(real_pngs):
+    folder = REPO_ROOT / "docs" / "charts"
+    assert sorted(p.name for p in folder.glob("*.png")) == sorted(EXPECTED)
+    stale = [name for name in EXPECTED if (folder / name).read_bytes() != (real_pngs["cli"] / name).read_bytes()]
+    assert not stale, f"docs/charts is stale ({', '.join(stale)}): run `python -m scripts.charts` and commit the result"
 
 
-def test_a_year_without_figures_is_a_gap_not_a_zero(sample_charts):
-    # The made-up package has figures for 2018 and 2020 and none at all for 2019.
-    for name in ("victims-by-sex", "victims-by-age", "victims-by-exploitation"):
+def test_other_data_other_bytes(sample_package):
+    """The checks above would pass for a constant picture; a changed figure must change the file."""
+    import matplotlib
+
+    def sex_png() -> bytes:
+        with matplotlib.rc_context(charts.RC):
+            chart = next(c for c in charts.build_charts(sample_package) if c.name == "victims-by-sex")
+            return charts.png_bytes(chart)
+    before = sex_png()
+    path = sample_package / "data" / "victim_demographics.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",sex,female,26,", ",sex,female,25,"), encoding="utf-8")
+    assert before.startswith(PNG_MAGIC) and sex_png() != before
+
+
+def test_empty_tables_still_give_every_chart(sample_package, tmp_path):
+    for csv in (sample_package / "data").glob("*.csv"):
+        if csv.name not in ("categories.csv", "sources.csv"):
+            csv.write_text(csv.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert charts.main([str(sample_package), "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(EXPECTED)
+
+
+def test_bad_data_gives_a_clear_message_and_no_file(sample_package, tmp_path, capsys):
+    path = sample_package / "data" / "victim_demographics.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",32,tip-2019", ",thirty-two,tip-2019"), encoding="utf-8")
+    assert charts.main([str(sample_package), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "data/victim_demographics.csv: row 9, field 'victims': 'thirty-two' is not a valid integer" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_missing_package_cannot_run(tmp_path, capsys):
+    assert charts.main([str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "datapackage.json: file not found" in capsys.readouterr().err
+
+
+# --- per-year charts ---------------------------------------------------------------------------
+
+def test_a_year_without_any_figure_is_a_labelled_gap_never_a_zero(sample_charts):
+    for name in ("victims-by-sex", "victims-by-age"):
         chart = sample_charts[name]
-        assert 2019 in chart.values.index, name
-        assert chart.values.loc[2019].isna().all(), f"{name}: 2019 has values {chart.values.loc[2019].tolist()}"
+        for year in (2017, 2019):  # nothing at all in the sources
+            assert chart.values.loc[year].isna().all(), name
+            assert year in chart.gap_years and year in chart.empty_years, name
+            assert not bars_at(chart, year), f"{name}: a bar is drawn for {year}"
         assert 0 not in chart.values.to_numpy(), f"{name}: a zero was made up"
-        assert 2019 in chart.gap_years
-        assert not bars_at(chart, 2019), f"{name}: a bar is drawn for 2019"
-        assert "no data" in texts_of(chart)
+        assert "no figure in the sources" in texts_of(chart)
+        assert chart.figure.axes[0].get_xlabel() == "reference year (the year the figures describe)"
+
+
+def test_a_year_with_a_total_but_no_breakdown_is_hatched_but_not_empty(sample_charts):
+    sex = sample_charts["victims-by-sex"]
+    assert 2016 in sex.gap_years and 2016 not in sex.empty_years  # a January-September total, no sex
+
+
+def test_a_part_year_figure_is_drawn_as_one_with_its_months(sample_charts):
+    sex = sample_charts["victims-by-sex"]
+    assert sex.values.loc[2021, "female"] == 8  # drawn, not "no data"
+    assert 2021 not in sex.gap_years
+    (bar,) = bars_at(sex, 2021)
+    assert bar.get_height() == 8
+    assert bar.get_facecolor()[:3] == (1.0, 1.0, 1.0) and bar.get_linestyle() != "solid"  # outlined, dashed
+    assert "Jan–Jun only" in texts_of(sex)
+    row = sex.marks[(sex.marks["year"] == 2021) & (sex.marks["category"] == "female")].iloc[0]
+    assert row["part_year"] and row["period"] == "Jan–Jun"
+    # a whole-year bar is filled
+    (female_2018, _male) = bars_at(sex, 2018)
+    assert female_2018.get_facecolor()[:3] != (1.0, 1.0, 1.0)
+
+
+def test_a_total_for_another_period_is_not_set_against_a_whole_year_breakdown(sample_charts):
+    sex = sample_charts["victims-by-sex"]
+    assert sex.values.loc[2023, "female"] == 7
+    assert not ((sex.marks["year"] == 2023) & (sex.marks["category"] == "total")).any()
+    assert "Not drawn: a total that covers another period than the year's breakdown (2023: Jan–Oct)" in \
+        " ".join(texts_of(sex).split())
+
+
+def test_secondary_figures_look_different_and_the_legend_says_so(sample_charts):
+    sex = sample_charts["victims-by-sex"]
+    secondary = bars_at(sex, 2022)  # news-2023
+    primary = bars_at(sex, 2018)  # tip-2019
+    assert len(secondary) == 2 and all(is_secondary(b) for b in secondary)
+    assert primary and not any(is_secondary(b) for b in primary)
+    assert total_line_at(sex, 2018).get_linestyle()[0][1] is None  # solid
+    assert total_line_at(sex, 2022).get_linestyle()[0][1] is not None  # dashed
+    assert "secondary source:\nnews retelling official figures" in texts_of(sex)
 
 
 def test_a_partial_breakdown_leaves_the_missing_category_empty(sample_charts):
     sex = sample_charts["victims-by-sex"]
     assert sex.values.loc[2020, "female"] == 22
     assert pd.isna(sex.values.loc[2020, "male"])  # the source gave only the number of women and girls
-    heights_2020 = sorted(bar.get_height() for bar in bars_at(sex, 2020))
-    assert heights_2020 == [22]
+    assert sorted(bar.get_height() for bar in bars_at(sex, 2020)) == [22]
     assert sex.values.loc[2018].tolist() == [26, 6]
 
 
-def test_only_preferred_calendar_year_figures_are_drawn(sample_charts):
+def test_only_preferred_identified_figures_are_drawn(sample_charts):
     sex = sample_charts["victims-by-sex"]
-    assert 2021 not in sex.values.index  # 2021 has only a January-June figure
-    assert "news-2021" not in sex.sources  # its total for 2020 is not the preferred one
-    assert sex.sources == ["tip-2019", "tip-2021"]
-    assert "tip-2019, tip-2021" in texts_of(sex)
+    totals = sex.marks[sex.marks["category"] == "total"].set_index("year")["victims"]
+    assert totals[2020] == 30  # not the news' 31, not the 50 potential victims
+    assert "news-2021" in sex.sources  # for its 2016 total only
+    assert "tip-2019, tip-2021, tip-2022" in texts_of(sex)
+
+
+def test_side_by_side_chart_keeps_to_the_years_with_figures_and_shows_gaps_inside(sample_charts):
+    exploitation = sample_charts["victims-by-exploitation"]
+    assert list(exploitation.values.index) == [2018, 2019, 2020]
+    assert exploitation.gap_years == [2019] and not bars_at(exploitation, 2019)
+    assert exploitation.values.loc[2020, "forced_labor"] == 5
+
+
+def test_period_labels():
+    ts = pd.Timestamp
+    assert charts.period_label(ts("2019-01-01"), ts("2019-09-30")) == "Jan–Sep"
+    assert charts.period_label(ts("2018-01-01"), ts("2018-12-04")) == "1 Jan–4 Dec"
+    assert charts.period_label(ts("2000-02-01"), ts("2002-04-30")) == "Feb 2000–Apr 2002"
+    assert charts.period_label(ts("2018-06-01"), ts("2018-06-30")) == "Jun"
+
+
+# --- tier chart ---------------------------------------------------------------------------------
+
+def test_special_case_is_not_a_tier_level(sample_charts):
+    tiers = sample_charts["tip-tiers"]
+    ax = tiers.figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Tier 1", "Tier 2", "Tier 2 Watch List", "Tier 3"]
+    assert ax.get_ylim()[0] > 0.3  # nothing below Tier 3
+    assert tiers.values.loc[2008, "not_ranked"] == "Special Case"
+    assert tiers.values.loc[2008, ["kosovo_tier", "larger_entity_tier"]].isna().all()
+    assert not [p for p in points(tiers) if p[0] == 2008], "a marker is drawn for 2008"
+    line = ax.get_lines()[0]  # Kosovo's own tiers: no line from 2008 to 2009
+    ydata = dict(zip(line.get_xdata(), line.get_ydata()))
+    assert pd.isna(ydata[2008]) and ydata[2009] == 3
+    assert "own entry, not ranked\n(Special Case)" in texts_of(tiers)
+    assert ax.get_xlabel() == "TIP edition (year published)"
 
 
 def test_tier_of_the_larger_entity_is_never_kosovos_own(sample_charts):
     tiers = sample_charts["tip-tiers"]
-    before_2007 = tiers.values.loc[2001:2006]
-    assert before_2007["kosovo_tier"].isna().all()
-    assert before_2007["larger_entity_tier"].notna().sum() == 2  # 2001 and 2003
-    assert tiers.values.loc[2007:2009, "kosovo_tier"].notna().all()
+    assert tiers.values.loc[2001:2007, "kosovo_tier"].isna().all()
+    assert tiers.values["larger_entity_tier"].dropna().to_dict() == {2001: "Tier 2", 2003: "Tier 2", 2007: "Tier 2 Watch List"}
+    assert tiers.values["kosovo_tier"].dropna().to_dict() == {2009: "Tier 2", 2010: "Tier 2 Watch List", 2011: "Tier 2"}
+    drawn = {int(x): y for x, y, _c in points(tiers)}
+    assert (drawn[2001], drawn[2003], drawn[2007]) == (3, 3, 2)  # Tier 2, Tier 2, Tier 2 Watch List
     assert tiers.gap_years == [2002, 2004, 2005, 2006]
-    assert "not found" in texts_of(tiers)
-    assert tiers.sources == ["tip-2001", "tip-2003", "tip-2007", "tip-2009"]
+    assert "tier of the larger state's entry\n(not Kosovo's own)" in texts_of(tiers)
 
 
-def test_origin_matrix_keeps_namibia_and_names_its_sources(sample_charts):
+def test_tier_read_in_a_secondary_source_or_inferred_is_marked(sample_charts):
+    tiers = sample_charts["tip-tiers"]
+    by_year = {int(x): c for x, _y, c in points(tiers)}
+    assert by_year[2011].get_hatch() == charts.MARKER_HATCH  # news-2021
+    assert not by_year[2009].get_hatch()
+    assert matplotlib.colors.to_hex(by_year[2010].get_facecolor()[0]) == "#ffffff"  # inferred: open
+
+
+def test_real_tiers_2008_is_special_case_and_2009_the_first_ranked(real_charts):
+    values = real_charts["tip-tiers"].values
+    assert values.loc[2008, "not_ranked"] == "Special Case" and pd.isna(values.loc[2008, "kosovo_tier"])
+    assert values["kosovo_tier"].first_valid_index() == 2009
+    assert values.loc[2004, "larger_entity_tier"] == "Tier 2 Watch List"
+
+
+# --- origins chart -------------------------------------------------------------------------------
+
+def test_a_breakdown_naming_only_some_countries_says_the_rest_are_not_given(sample_charts):
+    origin = sample_charts["origin-countries"]
+    ax = origin.figure.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "other origins: not given"
+    marked = sorted(int(t.get_position()[0]) for t in ax.texts if t.get_text() == charts.NOT_GIVEN)
+    assert marked == [2020, 2021]  # 2018 adds up; 2020's shares and 2021's one Albanian do not
+    assert "the others are\nnot given (not zero)" in texts_of(origin)
+
+
+def test_origin_matrix_labels_and_sources(sample_charts):
     origin = sample_charts["origin-countries"]
     text = texts_of(origin)
     assert "Namibia (NA)" in text and "Germany (DE)" in text
-    assert "tip-2019, tip-2021" in text
+    assert "<5" in text and "10%" in text
+    assert "2021 (Jan–Jun)" in text  # the part-year column names its months
     assert origin.gap_years == [2019]
     assert origin.values.loc[2018, ("origin", "XK")] == "count"
     assert origin.values.loc[2020, ("origin", "NA")] == "named"
+    assert "profile_countries.csv) are not shown" in " ".join(text.split())
+    assert origin.figure.axes[-1].get_xlabel() == "reference year (the year the figures describe)"
+    by_year = {(int(x), int(y)): c for x, y, c in points(origin, 1)}
+    (destination,) = by_year.values()
+    assert destination.get_hatch() == charts.MARKER_HATCH  # news-2021: secondary
+
+
+def test_real_origins_2021_albania_says_others_not_given(real_charts):
+    marks = real_charts["origin-countries"].marks
+    albania_2021 = marks[(marks["year"] == 2021) & (marks["country_code"] == "AL") & (marks["role"] == "origin")]
+    assert albania_2021["victims"].tolist() == [1] and albania_2021["not_given"].tolist() == [True]
 
 
 def test_strongest_evidence_wins_a_cell():
     rows = pd.DataFrame({
-        "year": [2019, 2019, 2019], "role": ["origin"] * 3, "country_code": ["XK"] * 3,
-        "basis": ["named", "count", "count"], "period_kind": ["reporting_period", "part_of_year", "calendar_year"],
-        "population": ["unspecified", "identified", "identified"], "source_id": ["a", "b", "c"],
-        "preferred": pd.array([True, True, True], dtype="boolean"),
+        "reference_year": [2019, 2019, 2019, 2019], "role": ["origin"] * 4, "country_code": ["XK"] * 4,
+        "basis": ["named", "count", "count", "count"],
+        "period_kind": ["calendar_year", "part_of_year", "calendar_year", "calendar_year"],
+        "population": ["identified", "identified", "identified", "identified"], "source_id": ["a", "b", "c", "d"],
+        "preferred": pd.array([True, True, True, False], dtype="boolean"),
+        "breakdown_complete": pd.array([None, True, True, True], dtype="boolean"),
     })
-    cell = charts.country_cells(rows)
-    assert cell["source_id"].tolist() == ["c"]  # a full-year count over a part-year one over a mere name
-
-
-def test_empty_tables_still_give_every_chart(ux_sample_package, tmp_path):
-    for csv in (ux_sample_package / "data").glob("*.csv"):
-        csv.write_text(csv.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
-    assert charts.main([str(ux_sample_package), "--out", str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(EXPECTED)
-
-
-def test_bad_data_gives_a_clear_message_and_no_file(ux_sample_package, tmp_path):
-    path = ux_sample_package / "data" / "victim_demographics.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace(",32,tip-2019", ",thirty-two,tip-2019"), encoding="utf-8")
-    done = subprocess.run([sys.executable, CHARTS_PY, str(ux_sample_package), "--out", str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1
-    assert "data/victim_demographics.csv: row 8, field 'victims': 'thirty-two' is not a valid integer" in done.stderr
-    assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
-
-
-def test_the_sample_really_has_the_awkward_cases(ux_sample_package):
-    """Guards the fixture the tests above rely on."""
-    victims = load("victim_demographics", ux_sample_package)
-    assert 2019 not in set(victims["year"])
+    lookups = charts.Lookups({}, [], {"a": True, "b": True, "c": False, "d": True}, {}, ["identified"])
+    cell = charts.country_cells(rows, lookups)
+    assert cell["source_id"].tolist() == ["c"]  # a preferred full-year count over a part-year one over a mere name
