@@ -20,7 +20,7 @@ PIP_INSTALL = $(PIP) install --quiet --no-deps --no-compile
 VALIDATE_ENV := $(VENV)/.validate-installed
 DEV_ENV := $(VENV)/.dev-installed
 
-.PHONY: validate test sort hashes generate conflicts coverage docs charts release diff tags versions sqlite wheel bench clean
+.PHONY: validate test sort hashes generate release diff tags versions sqlite wheel bench clean
 
 $(PY):
 	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
@@ -52,21 +52,8 @@ sort: $(VALIDATE_ENV)  ## Sort every CSV by its primary key, in place
 hashes: $(VALIDATE_ENV)  ## Record each CSV's bytes and sha256 in datapackage.json (after editing data)
 	$(PY) -m scripts.hashes .
 
-generate: $(VALIDATE_ENV)  ## Rewrite the generated resources (data/headline_series.csv), then their hashes
-	$(PY) -m scripts.headline --write
-	$(PY) -m scripts.hashes .
-
-coverage: $(VALIDATE_ENV)  ## Regenerate the README's coverage table
-	$(PY) -m scripts.coverage --write
-
-conflicts: $(VALIDATE_ENV)  ## Regenerate docs/conflicts.md
-	$(PY) -m scripts.conflicts --write
-
-docs: $(VALIDATE_ENV)  ## Regenerate docs/data-dictionary.md from datapackage.json
-	$(PY) -m scripts.docs --write
-
-charts: $(DEV_ENV)  ## Redraw the charts in docs/
-	$(PY) -m scripts.charts
+generate: $(DEV_ENV)  ## Rewrite every generated file (headline series, README tables, docs/, charts, rules list)
+	$(PY) -m scripts.generate .
 
 release: $(VALIDATE_ENV)  ## Cut a release: make release VERSION=x.y.z
 	$(PY) -m scripts.release $(VERSION)
