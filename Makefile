@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: validate test sort hashes conflicts coverage docs charts release diff bench clean
+.PHONY: validate test sort hashes conflicts coverage docs charts release diff bench clean site
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ diff: $(STAMP)  ## Compare two versions: make diff OLD=v0.1.0 NEW=HEAD
 
 bench: $(STAMP)  ## Benchmark the validator on synthetic packages
 	$(PY) scripts/bench.py
+
+site: $(STAMP)  ## Build the static site into site/ (open site/index.html)
+	$(PY) -m scripts.site --out site
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache

@@ -43,6 +43,7 @@ MARKDOWN_PAGES = (("conflicts", "Where sources disagree"), ("claims", "Claims ch
 RESERVED = {"index"} | {name for name, _ in MARKDOWN_PAGES}
 NUMERIC_TYPES = {"integer", "number", "year"}
 LONG_TEXT = 40  # a text column whose longest cell is longer than this wraps in a wide cell
+LONGER_TEXT = 200
 
 
 class CannotBuild(Exception):
@@ -130,7 +131,7 @@ def png_size(path: Path) -> tuple[int, int] | None:
 
 def nav_items(pkg: Package, md_pages: list[tuple[str, str]]) -> list[tuple[str, str]]:
     items = [("index.html", "Overview")]
-    items += [(pkg.page_of(name), name.replace("_", " ")) for name in pkg.resources]
+    items += [(pkg.page_of(name), humanize(name)) for name in pkg.resources]
     items += [(f"{name}.html", name.capitalize()) for name, _ in md_pages]
     return items
 
@@ -150,6 +151,7 @@ def page(pkg: Package, nav: list[tuple[str, str]], current: str, title: str, bod
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="{GENERATOR}">
 <title>{esc(full_title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="site.css">
 </head>
 <body>
@@ -274,7 +276,8 @@ def column_classes(resource: Resource, frame: pd.DataFrame) -> dict[str, str]:
             classes[name] = "url"
         elif kind == "string" and not field.get("constraints", {}).get("enum") \
                 and frame[name].str.len().max() > LONG_TEXT:
-            classes[name] = "long"
+            # very long texts (notes) get a wider cell, so that rows do not grow too tall
+            classes[name] = "long longer" if frame[name].str.len().max() > LONGER_TEXT else "long"
         else:
             classes[name] = "short"
     return classes
@@ -333,8 +336,8 @@ def resource_table(pkg: Package, resource: Resource, frame: pd.DataFrame) -> str
     tall = " tall" if len(frame) > 20 else ""
     return (f'<div class="table-wrap{tall}" role="region" aria-labelledby="{caption_id}" tabindex="0">\n'
             f'<table class="data" id="table-{esc(resource.name)}">\n'
-            f'<caption id="{caption_id}">{esc(resource.descriptor.get("title") or resource.name)} '
-            f'<span class="aside">(sort by a column with its header button)</span></caption>\n'
+            f'<caption id="{caption_id}"><span>{esc(resource.descriptor.get("title") or resource.name)} '
+            f'<span class="aside">(sort by a column with its header button)</span></span></caption>\n'
             f'<thead><tr>{"".join(heads)}</tr></thead>\n<tbody>\n' + "\n".join(body) + "\n</tbody>\n</table>\n</div>")
 
 
@@ -365,8 +368,8 @@ def columns_section(pkg: Package, resource: Resource) -> str:
                     f'<td class="long">{esc(field.get("description", ""))}{extra}</td></tr>')
     return (f'<section aria-labelledby="columns">\n<h2 id="columns">Columns</h2>\n'
             f'<div class="table-wrap" role="region" aria-labelledby="cap-columns" tabindex="0">\n'
-            f'<table class="columns">\n<caption id="cap-columns">The columns of {esc(resource.path)}, '
-            f'as datapackage.json declares them</caption>\n'
+            f'<table class="columns">\n<caption id="cap-columns"><span>The columns of {esc(resource.path)}, '
+            f'as datapackage.json declares them</span></caption>\n'
             f'<thead><tr><th scope="col">Column</th><th scope="col">Title</th><th scope="col">Type</th>'
             f'<th scope="col">Description</th></tr></thead>\n<tbody>\n' + "\n".join(rows)
             + "\n</tbody>\n</table>\n</div>\n</section>")
@@ -471,7 +474,7 @@ def headline_section(pkg: Package) -> str:
                          f'title="{esc(tip)}">{esc(r["victims"])}</a>{marks}</td>')
         rows.append(f'<tr><th scope="row">{head}</th>{"".join(cells)}</tr>')
         year += 1
-    heads = "".join(f'<th scope="col" title="{esc(m)}">{esc(humanize(m))}</th>' for m in measures)
+    head_rows, colgroups = headline_header(frame, measures)
     legend = []
     if has_secondary:
         legend.append('<span class="mark">†</span> from a secondary source (a news item or another body '
@@ -502,8 +505,11 @@ Officially identified victims, whole calendar years, the preferred figure where 
 </div>
 <div class="table-wrap" role="region" aria-labelledby="cap-headline" tabindex="0">
 <table class="headline">
-<caption id="cap-headline">Identified victims by reference year (rows) and measure (columns)</caption>
-<thead><tr><th scope="col">Year</th>{heads}</tr></thead>
+<caption id="cap-headline"><span>Identified victims by reference year (rows) and measure (columns)</span></caption>
+{colgroups}
+<thead>
+{head_rows}
+</thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
@@ -511,6 +517,35 @@ Officially identified victims, whole calendar years, the preferred figure where 
 </div>
 <p class="legend">{"<br>".join(legend)}</p>
 </section>"""
+
+
+GROUP_LABELS = {"total": "Total", "age": "By age", "sex": "By sex", "sex_age": "By sex and age",
+                "exploitation": "By form of exploitation"}
+
+
+def headline_header(frame: pd.DataFrame, measures: list[str]) -> tuple[str, str]:
+    """Two header rows: the dimension each measure breaks victims down by, then the measures."""
+    dimension_of = dict(zip(frame["measure"], frame["dimension"]))
+    groups: list[tuple[str, list[str]]] = []
+    for measure in measures:
+        dimension = dimension_of.get(measure, "")
+        if groups and groups[-1][0] == dimension:
+            groups[-1][1].append(measure)
+        else:
+            groups.append((dimension, [measure]))
+    top = ['<th scope="col" rowspan="2">Year</th>']
+    second = []
+    colgroups = ['<colgroup><col></colgroup>']
+    for dimension, members in groups:
+        colgroups.append(f'<colgroup span="{len(members)}"></colgroup>')
+        if len(members) == 1:
+            top.append(f'<th scope="col" rowspan="2" title="{esc(members[0])}">{esc(humanize(members[0]))}</th>')
+            continue
+        top.append(f'<th scope="colgroup" colspan="{len(members)}" class="group">'
+                   f'{esc(GROUP_LABELS.get(dimension, humanize(dimension)))}</th>')
+        second += [f'<th scope="col" title="{esc(m)}">{esc(humanize(m))}</th>' for m in members]
+    rows = f'<tr>{"".join(top)}</tr>' + (f'\n<tr>{"".join(second)}</tr>' if second else "")
+    return rows, "\n".join(colgroups)
 
 
 def chart_texts(root: Path) -> dict[str, tuple[str, str]]:
@@ -551,12 +586,12 @@ def charts_section(pkg: Package) -> str:
         size = png_size(png)
         dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
         cap = f"<figcaption>{inline_markdown(caption, set())}</figcaption>" if caption else ""
-        figures.append(f'<figure><img src="charts/{esc(png.name)}" alt="{esc(alt)}"{dims} loading="lazy" '
-                       f'decoding="async">{cap}</figure>')
+        figures.append(f'<figure><a href="charts/{esc(png.name)}"><img src="charts/{esc(png.name)}" alt="{esc(alt)}"'
+                       f'{dims} loading="lazy" decoding="async"></a>{cap}</figure>')
     return f"""<section aria-labelledby="charts">
 <h2 id="charts">Charts</h2>
 <p class="prose">Drawn from the preferred figures only. A hatched year has no figure and is not zero;
-the tables below hold every number the charts show.</p>
+the tables below hold every number the charts show. Open a chart for its full size.</p>
 <div class="charts">
 {chr(10).join(figures)}
 </div>
@@ -740,6 +775,11 @@ def markdown_to_html(text: str, source_ids: set[str] = frozenset(), homepage: st
     out: list[str] = []
     used_ids: dict[str, int] = {}
     inline = lambda s: inline_markdown(s, set(source_ids), homepage)  # noqa: E731
+
+    def cell(text: str) -> str:  # a table cell that is exactly a source_id links to its row
+        if text in source_ids:
+            return f'<a href="sources.html#{esc(anchor(SOURCES, text))}">{esc(text)}</a>'
+        return inline(text)
     tables = 0
     num_attr = ' class="num"'
     i = 0
@@ -779,14 +819,14 @@ def markdown_to_html(text: str, source_ids: set[str] = frozenset(), homepage: st
                 cells = table_cells(lines[i])
                 cells += [""] * (len(header) - len(cells))
                 body.append("<tr>" + "".join(
-                    f'<td{num_attr if n < len(aligns) and aligns[n] else ""}>{inline(c)}</td>'
+                    f'<td{num_attr if n < len(aligns) and aligns[n] else ""}>{cell(c)}</td>'
                     for n, c in enumerate(cells[:len(header)])) + "</tr>")
                 i += 1
             tables += 1
             previous = next((re.sub(r"<[^>]+>", "", o) for o in reversed(out) if o.startswith("<h")), "")
             caption = html.unescape(previous) or f"Table {tables}"
             out.append(f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
-                       f"<table><caption>{esc(caption)}</caption>"
+                       f'<table><caption class="vh">{esc(caption)}</caption>'
                        "<thead><tr>" + "".join(f'<th scope="col">{inline(h)}</th>' for h in header) + "</tr></thead>"
                        "<tbody>" + "".join(body) + "</tbody></table></div>")
             continue
