@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import re
 import shutil
 import struct
@@ -279,7 +278,7 @@ def column_classes(resource: Resource, frame: pd.DataFrame) -> dict[str, str]:
             # very long texts (notes) get a wider cell, so that rows do not grow too tall
             classes[name] = "long longer" if frame[name].str.len().max() > LONGER_TEXT else "long"
         else:
-            classes[name] = "short"
+            classes[name] = ""  # short cells: the default style of a data table cell (one line)
     return classes
 
 
@@ -287,7 +286,7 @@ def render_cell(pkg: Package, resource: Resource, row: dict, name: str, css: str
                 links: dict[str, str], lookups: dict[str, dict], languages: dict[str, str]) -> str:
     value = row[name]
     field = resource.field(name)
-    attrs = f' class="{css}"'
+    attrs = f' class="{css}"' if css else ""
     if value == "":
         # A count the source publishes only as "fewer than N": never shown as empty or zero.
         if name == "victims" and row.get("published_below", ""):
@@ -503,6 +502,7 @@ Officially identified victims, whole calendar years, the preferred figure where 
 <div class="gaps" id="coverage-gaps">
 {coverage}
 </div>
+<p class="hint" aria-hidden="true">The table scrolls sideways: swipe it to see every measure.</p>
 <div class="table-wrap" role="region" aria-labelledby="cap-headline" tabindex="0">
 <table class="headline">
 <caption id="cap-headline"><span>Identified victims by reference year (rows) and measure (columns)</span></caption>
@@ -773,7 +773,7 @@ def markdown_to_html(text: str, source_ids: set[str] = frozenset(), homepage: st
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
     lines = text.splitlines()
     out: list[str] = []
-    used_ids: dict[str, int] = {}
+    used_ids: dict[str, int] = {"main": 1}  # ids the page frame uses
     inline = lambda s: inline_markdown(s, set(source_ids), homepage)  # noqa: E731
 
     def cell(text: str) -> str:  # a table cell that is exactly a source_id links to its row

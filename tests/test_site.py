@@ -7,6 +7,7 @@ break these tests.
 """
 from __future__ import annotations
 
+import base64
 import fcntl
 import functools
 import html.parser
@@ -16,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -662,7 +662,6 @@ def test_overview_screenshots_and_first_render(browser, tmp_path):
         shot = browser.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
                                                       "clip": {"x": 0, "y": 0, "width": width, "height": height,
                                                                "scale": 1}}, timeout=30)
-        import base64
         path = shots / f"index-{label}.png"
         path.write_bytes(base64.b64decode(shot["data"]))
         assert path.stat().st_size > 10_000
