@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from scripts import site
-from scripts.package_io import load_descriptor, resources
+from scripts.package_io import field_list, load_descriptor, resources
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -287,7 +287,7 @@ def test_every_coded_column_has_a_labelled_filter(built):
         page = load_page(built, f"{name}.html")
         selects = {a["name"]: a for a in page.all("select")}
         labels = {a.get("for") for a in page.all("label")}
-        fks = {f for fk in resource.foreign_keys for f in fk["fields"]} if resource.foreign_keys else set()
+        fks = {f for fk in resource.foreign_keys for f in field_list(fk["fields"])}
         for field in resource.fields:
             coded = field.get("constraints", {}).get("enum") or field["type"] == "boolean" or field["name"] in fks
             if coded:
