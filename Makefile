@@ -20,7 +20,7 @@ PIP_INSTALL = $(PIP) install --quiet --no-deps --no-compile
 VALIDATE_ENV := $(VENV)/.validate-installed
 DEV_ENV := $(VENV)/.dev-installed
 
-.PHONY: validate test sort hashes generate release diff tags versions sqlite wheel bench clean
+.PHONY: validate test sort hashes generate site release diff tags versions sqlite wheel bench clean
 
 $(PY):
 	if $(PYTHON) -m pip --python $(PYTHON) --version >/dev/null 2>&1; then \
@@ -75,6 +75,9 @@ wheel: $(DEV_ENV)  ## Build the installable wheel into dist/
 
 bench: $(DEV_ENV)  ## Benchmark the validator on synthetic packages
 	$(PY) -m scripts.bench
+
+site: $(VALIDATE_ENV)  ## Build the static site into site/ (open site/index.html)
+	$(PY) -m scripts.site --out site
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache
