@@ -32,14 +32,15 @@ STEPS = [
     ("conflicts", ["--write"]),
     ("claims", ["--write"]),
     ("rules_doc", ["--write"]),
+    ("issue_form", ["--write"]),
     ("charts", []),
 ]
 # What the steps write, and what a copy of the package needs for them to run.
 GENERATED = ["data/headline_series.csv", "datapackage.json", "README.md", "CONTRIBUTING.md", "CHANGELOG.md",
-             "CITATION.cff", ".zenodo.json", "pyproject.toml",
+             "CITATION.cff", ".zenodo.json", "pyproject.toml", ".github/ISSUE_TEMPLATE/data-correction.yml",
              "docs/data-dictionary.md", "docs/conflicts.md", "docs/claims.md", "docs/charts"]
 INPUTS = ["datapackage.json", "data", "README.md", "CONTRIBUTING.md", "CHANGELOG.md", "CITATION.cff", ".zenodo.json",
-          "pyproject.toml", "docs"]
+          "pyproject.toml", "docs", ".github"]
 
 
 def available_steps() -> list[tuple[str, list[str]]]:

@@ -64,7 +64,7 @@ CITATION = "CITATION.cff"
 ZENODO = ".zenodo.json"
 DIST = "dist"
 SUMS = "SHA256SUMS"
-SHIPPED_DOCUMENTS = ["README.md", CHANGELOG, "LICENSE", CITATION]  # with datapackage.json and the data files
+SHIPPED_DOCUMENTS = ["README.md", CHANGELOG, "CONTRIBUTING.md", "LICENSE", CITATION]  # with datapackage.json and the data files
 SHIPPED_IF_TRACKED = [":(glob)docs/*.md", ":(glob)docs/charts/*.png"]  # git pathspecs: whatever of these exists
 
 UNRELEASED_HEADING = re.compile(r"^## \[Unreleased\]\s*$", re.IGNORECASE)

@@ -141,7 +141,7 @@ def archive(plans) -> zipfile.ZipFile:
 def test_archive_ships_data_documents_docs_and_charts(plans, archive):
     repo = plans["repo"]
     names = set(archive.namelist())
-    required = {"datapackage.json", "README.md", "CHANGELOG.md", "CITATION.cff", "LICENSE",
+    required = {"datapackage.json", "README.md", "CHANGELOG.md", "CONTRIBUTING.md", "CITATION.cff", "LICENSE",
                 "docs/data-dictionary.md", "docs/conflicts.md"}
     required |= {r.path for r in resources(load_descriptor(repo)).values()}
     required |= {p.relative_to(repo).as_posix() for p in (repo / "docs").glob("*.md") if not p.name.endswith("-readme-section.md")}
@@ -158,10 +158,11 @@ def test_every_relative_link_and_image_in_the_archive_resolves_inside_it(archive
 
 
 def test_readme_links_and_images_are_checked(archive):
-    """The check above is not empty: the README's own links and images are among what it checks."""
+    """The check above is not empty: the README's links, and the charts page's images, are among what it checks."""
     targets = relative_targets(archive.read("README.md").decode("utf-8"))
-    assert "docs/data-dictionary.md" in targets
-    assert any(t.startswith("docs/charts/") and t.endswith(".png") for t in targets)
+    assert {"docs/data-dictionary.md", "docs/charts.md", "docs/claims.md", "docs/conflicts.md"} <= set(targets)
+    images = relative_targets(archive.read("docs/charts.md").decode("utf-8"))
+    assert any(t.startswith("charts/") and t.endswith(".png") for t in images)
 
 
 def test_archive_and_database_are_byte_identical_when_built_again_elsewhere(plans):
