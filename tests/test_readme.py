@@ -1,48 +1,37 @@
-"""The README keeps its promises: the two commands, and tables generated from the data."""
+"""The README is for people who want the data: figures first, short, the set-up commands named;
+the maintainers' material is in CONTRIBUTING.md, which opens with the two commands."""
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+from conftest import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+CONTRIBUTING = (REPO_ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
 
 
-def test_readme_opens_with_the_two_commands():
-    first_block = re.search(r"```sh\n(.*?)```", README, re.S)
-    assert first_block, "README must open with a shell block"
-    assert README.index(first_block.group(0)) < 200, "the commands must come first"
+def test_readme_opens_with_the_headline_figures():
+    lines = README.splitlines()
+    start = next(i for i, line in enumerate(lines) if line == "<!-- headline:start -->")
+    first_figure_row = next(i for i in range(start, len(lines)) if re.match(r"\| \d{4} \|", lines[i]))
+    assert first_figure_row < 60, f"the first figures stand on line {first_figure_row + 1}"
+
+
+def test_readme_is_short_and_in_the_users_order():
+    assert len(README.splitlines()) < 300
+    order = ["## The headline figures", "## Download", "## Load it", "## Cite it", "## Methodology",
+             "## Known disagreements", "## Coverage"]
+    positions = [README.index(heading) for heading in order]
+    assert positions == sorted(positions)
+
+
+def test_readme_names_the_two_commands_and_contributing_opens_with_them():
+    assert "`make validate`" in README and "`make test`" in README and "CONTRIBUTING.md" in README
+    first_block = re.search(r"```sh\n(.*?)```", CONTRIBUTING, re.S)
+    assert first_block and CONTRIBUTING.index(first_block.group(0)) < 200, "CONTRIBUTING.md must open with the commands"
     commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines() if line.strip()]
     assert commands == ["make validate", "make test"]
 
 
-def test_makefile_has_the_readme_targets():
-    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for target in ("validate", "test"):
+def test_makefile_has_the_two_targets():
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in ("validate", "test", "generate"):
         assert re.search(rf"^{target}:", makefile, re.M), f"Makefile lacks the '{target}' target"
-
-
-def run(*args):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-
-
-def test_coverage_table_is_in_sync_with_the_data():
-    result = run("scripts/coverage.py", "--check")
-    assert result.returncode == 0, result.stderr
-
-
-def test_conflicts_report_is_in_sync_with_the_data():
-    result = run("scripts/conflicts.py", "--check")
-    assert result.returncode == 0, result.stderr
-
-
-def test_coverage_check_fails_when_the_table_is_stale(tmp_path):
-    import shutil
-    for name in ("datapackage.json", "README.md"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    readme = tmp_path / "README.md"
-    readme.write_text(readme.read_text(encoding="utf-8").replace("| 2019 |", "| 1919 |"), encoding="utf-8")
-    result = run("scripts/coverage.py", str(tmp_path), "--check")
-    assert result.returncode == 1
-    assert "out of date" in result.stderr
