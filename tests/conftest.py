@@ -155,47 +155,17 @@ def release_repo(tmp_path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------
-# Validator tests (test_validate.py, test_faults.py): a fresh copy of the real package to
-# break, small editors that change exactly one thing in it, and two ways to run
-# scripts/validate.py on it. Everything here is prefixed or held by PackageCopy so that
-# names do not collide with other fixtures.
+# Validator tests (test_validate.py, test_faults.py, test_robustness.py): a fresh copy of
+# the real package to break, editors that each change one thing in it, and the network
+# blocked while the validator runs in this interpreter. Everything here is prefixed or held
+# by PackageCopy so that names do not collide with other fixtures.
 # --------------------------------------------------------------------------------------
 
-import contextlib  # noqa: E402
 import csv  # noqa: E402
 import hashlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-VALIDATOR_SCRIPT = REPO_ROOT / "scripts" / "validate.py"
-
-# Loaded at interpreter start-up through PYTHONPATH: any attempt to open a network
-# connection or resolve a name fails loudly, so a run that touched the network shows it.
-NETWORK_BLOCKER = '''\
-import socket
-
-def _no_network(*args, **kwargs):
-    raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
-
-socket.socket.connect = _no_network
-socket.socket.connect_ex = _no_network
-socket.socket.sendto = _no_network
-socket.create_connection = _no_network
-socket.getaddrinfo = _no_network
-socket.gethostbyname = _no_network
-socket.gethostbyname_ex = _no_network
-'''
-
-
-def scripts_importable() -> None:
-    """Let `import package_io`, `import validate` ... find scripts/ (once)."""
-    folder = str(REPO_ROOT / "scripts")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+import socket  # noqa: E402
 
 
 class PackageCopy:
@@ -232,39 +202,7 @@ class PackageCopy:
         return out.getvalue()
 
     def write_rows(self, file: str, rows: list[list[str]]) -> None:
-        self.path(file).write_bytes(self.serialise(rows).encode("utf-8"))
-        self.data_changed()
-
-    def data_changed(self) -> None:
-        """Record the files' new bytes/hash in the descriptor (only for files inside the copy)."""
-        if not self.refresh_hashes or not self.path("datapackage.json").is_file():
-            return
-        scripts_importable()
-        from package_io import file_digest, with_stats
-        try:
-            descriptor = self.descriptor
-        except ValueError:
-            return  # a test broke the descriptor on purpose
-        root = self.root.resolve()
-        changed = False
-        for i, resource in enumerate(descriptor.get("resources", [])):
-            if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
-                continue
-            path = (self.root / resource["path"])
-            if not path.resolve().is_relative_to(root) or not path.is_file():
-                continue
-            updated = with_stats(resource, *file_digest(path))
-            if updated != resource:
-                descriptor["resources"][i], changed = updated, True
-        if changed:
-            self.write_descriptor(descriptor)
-
-    def header(self, file: str) -> list[str]:
-        return self.rows(file)[0]
-
-    def records(self, file: str) -> list[dict[str, str]]:
-        rows = self.rows(file)
-        return [dict(zip(rows[0], r)) for r in rows[1:]]
+        self.write_bytes(file, self.serialise(rows).encode("utf-8"))
 
     def read_bytes(self, file: str) -> bytes:
         return self.path(file).read_bytes()
@@ -274,21 +212,39 @@ class PackageCopy:
         if file != "datapackage.json":
             self.data_changed()
 
+    def data_changed(self) -> None:
+        """Record the files' new bytes/hash in the descriptor (only for files inside the copy)."""
+        from scripts.package_io import file_digest, with_stats
+        if not self.refresh_hashes:
+            return
+        try:
+            descriptor = self.descriptor
+        except (OSError, ValueError):
+            return  # no descriptor, or one a test broke on purpose
+        root, changed = self.root.resolve(), False
+        for i, resource in enumerate(descriptor.get("resources", [])):
+            if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+                continue
+            path = self.root / resource["path"]
+            if not path.resolve().is_relative_to(root) or not path.is_file():
+                continue
+            updated = with_stats(resource, *file_digest(path))
+            if updated != resource:
+                descriptor["resources"][i], changed = updated, True
+        if changed:
+            self.write_descriptor(descriptor)
+
     # --- finding rows ------------------------------------------------------------------
     def find_rows(self, file: str, where: dict | None = None) -> list[int]:
         """Row numbers of the records whose cells equal where's values (a list means any of them)."""
         rows = self.rows(file)
         header = rows[0]
         wanted = {k: (v if isinstance(v, list) else [v]) for k, v in (where or {}).items()}
-        for name in wanted:
-            if name not in header:
-                raise KeyError(f"{file} has no column {name!r}")
-        hits = []
-        for number, record in enumerate(rows[1:], start=2):
-            cells = dict(zip(header, record))
-            if all(str(cells.get(k)) in [str(x) for x in vs] for k, vs in wanted.items()):
-                hits.append(number)
-        return hits
+        unknown = set(wanted) - set(header)
+        if unknown:
+            raise KeyError(f"{file} has no column(s) {sorted(unknown)}")
+        return [number for number, record in enumerate(rows[1:], start=2)
+                if all(dict(zip(header, record)).get(k) in [str(x) for x in vs] for k, vs in wanted.items())]
 
     def find_row(self, file: str, where: dict | None = None, nth: int = 0) -> int:
         hits = self.find_rows(file, where)
@@ -296,24 +252,12 @@ class PackageCopy:
             raise LookupError(f"no row of {file} matches {where}: the test needs such a row (add one)")
         return hits[nth]
 
-    def cell(self, file: str, row: int, field: str) -> str:
-        rows = self.rows(file)
-        return rows[row - 1][rows[0].index(field)]
-
     # --- editing rows ------------------------------------------------------------------
     def set_cell(self, file: str, field: str, value: str, where: dict | None = None, nth: int = 0) -> int:
         """Set one cell of the first (or nth) matching row; returns its row number."""
         row = self.find_row(file, where, nth)
         rows = self.rows(file)
         rows[row - 1][rows[0].index(field)] = str(value)
-        self.write_rows(file, rows)
-        return row
-
-    def set_cells(self, file: str, values: dict, where: dict | None = None, nth: int = 0) -> int:
-        row = self.find_row(file, where, nth)
-        rows = self.rows(file)
-        for field, value in values.items():
-            rows[row - 1][rows[0].index(field)] = str(value)
         self.write_rows(file, rows)
         return row
 
@@ -342,7 +286,7 @@ class PackageCopy:
 
     def add_rows(self, file: str, records: list[dict], sort: bool = True) -> list[int]:
         """Append records (missing fields are empty), sort the file by its primary key as
-        scripts/sort_rows.py does, and return the row numbers the records ended up on."""
+        `python -m scripts.sort_rows` does, and return the row numbers the records ended up on."""
         rows = self.rows(file)
         header = rows[0]
         for record in records:
@@ -356,9 +300,8 @@ class PackageCopy:
         return [self.find_row(file, {k: str(v) for k, v in record.items()}, nth=-1) for record in records]
 
     def sort(self, file: str) -> None:
-        scripts_importable()
-        from package_io import load_descriptor, resources
-        from sort_rows import sort_resource
+        from scripts.package_io import load_descriptor, resources
+        from scripts.sort_rows import sort_resource
         for resource in resources(load_descriptor(self.root)).values():
             if resource.path == file:
                 sort_resource(self.root, resource)
@@ -370,10 +313,8 @@ class PackageCopy:
         i = rows[0].index(field)
         self.write_rows(file, [r[:i] + r[i + 1:] for r in rows])
 
-    def add_column(self, file: str, field: str, value: str = "", position: int | None = None) -> None:
-        rows = self.rows(file)
-        at = len(rows[0]) if position is None else position
-        self.write_rows(file, [r[:at] + [field if n == 0 else value] + r[at:] for n, r in enumerate(rows)])
+    def add_column(self, file: str, field: str, value: str = "") -> None:
+        self.write_rows(file, [r + [field if n == 0 else value] for n, r in enumerate(self.rows(file))])
 
     def swap_columns(self, file: str, a: str, b: str) -> None:
         rows = self.rows(file)
@@ -396,12 +337,9 @@ class PackageCopy:
         self.path("datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
 
-    def resource(self, descriptor: dict, name: str) -> dict:
-        return next(r for r in descriptor["resources"] if r.get("name") == name)
-
     def set_resource_property(self, name: str, key: str, value) -> None:
         descriptor = self.descriptor
-        self.resource(descriptor, name)[key] = value
+        next(r for r in descriptor["resources"] if r.get("name") == name)[key] = value
         self.write_descriptor(descriptor)
 
     # --- checks ----------------------------------------------------------------------------
@@ -426,194 +364,29 @@ def pkg_copy(tmp_path: Path) -> PackageCopy:
     return copy_real_package(tmp_path / "package")
 
 
-@pytest.fixture(scope="session")
-def network_blocker_dir(tmp_path_factory) -> Path:
-    """A folder with a sitecustomize.py that blocks the network; put it on PYTHONPATH."""
-    folder = tmp_path_factory.mktemp("no_network")
-    (folder / "sitecustomize.py").write_text(NETWORK_BLOCKER, encoding="utf-8")
-    return folder
-
-
-def run_validator_subprocess(root: Path, *args: str, blocker: Path | None = None,
-                             timeout: float = 120) -> tuple[int, str, str]:
-    """Run scripts/validate.py on root in a fresh interpreter; returns (exit code, stdout, stderr)."""
-    env = dict(os.environ)
-    if blocker is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(blocker)] + [p for p in [env.get("PYTHONPATH")] if p])
-    proc = subprocess.run([sys.executable, str(VALIDATOR_SCRIPT), *args, str(root)], capture_output=True,
-                          text=True, env=env, timeout=timeout, cwd=root)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-@pytest.fixture
-def validator_run(network_blocker_dir):
-    """run(root, *args) -> (exit code, stdout, stderr): scripts/validate.py as a subprocess, network blocked."""
-    def run(root, *args):
-        return run_validator_subprocess(Path(root), *args, blocker=network_blocker_dir)
-    return run
-
-
-# A warm "fork server" for the fault corpus: one interpreter imports pandas and frictionless
-# once, then for each request forks a child that runs scripts/validate.py as __main__ with
-# its own argv, working directory, stdout and stderr. Each run is still a separate process
-# with its own exit code and output (a traceback would show), without the ~1.5 s of imports.
-FORK_SERVER = '''\
-import json, os, runpy, signal, sys, traceback
-from pathlib import Path
-script = sys.argv[1]
-sys.path.insert(0, str(Path(script).parent))
-import validate                                   # pandas, package_io
-try:
-    validate.validate_package(Path(sys.argv[2]))  # warm frictionless and its lazy imports
-except Exception:
-    pass
-for line in sys.stdin:
-    request = json.loads(line)
-    sys.stdout.flush(); sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            signal.alarm(120)
-            for fd, name in ((1, "out"), (2, "err")):
-                os.dup2(os.open(request[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
-            os.chdir(request["cwd"])
-            sys.argv = [script, *request["args"]]
-            runpy.run_path(script, run_name="__main__")
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if isinstance(exc.code, str):
-                print(exc.code, file=sys.stderr)
-        except BaseException:
-            traceback.print_exc()                 # what the interpreter would print
-        finally:
-            sys.stdout.flush(); sys.stderr.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
-'''
-
-
-class ValidatorForkServer:
-    """Client of one fork server; run() is safe to call from one thread at a time."""
-
-    def __init__(self, folder: Path, blocker: Path | None):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        server = self.folder / "fork_server.py"
-        server.write_text(FORK_SERVER, encoding="utf-8")
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        if blocker is not None:
-            env["PYTHONPATH"] = os.pathsep.join([str(blocker)] + [p for p in [env.get("PYTHONPATH")] if p])
-        self.proc = subprocess.Popen([sys.executable, str(server), str(VALIDATOR_SCRIPT), str(REPO_ROOT)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.count = 0
-
-    def run(self, root: Path, *args: str) -> tuple[int, str, str]:
-        self.count += 1
-        out, err = self.folder / f"{self.count}.out", self.folder / f"{self.count}.err"
-        request = {"args": [*args, str(root)], "cwd": str(root), "out": str(out), "err": str(err)}
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
-        reply = self.proc.stdout.readline()
-        if not reply:
-            raise RuntimeError("the validator fork server died")
-        code = json.loads(reply)["code"]
-        return code, out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8")
-
-    def close(self) -> None:
-        try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):  # a run still going (a test run stopped early)
-            self.proc.kill()
-            self.proc.wait()
+def _network_blocked(*args, **kwargs):
+    raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
 
 
 @pytest.fixture(scope="session")
-def validator_fork_servers(tmp_path_factory, network_blocker_dir):
-    """A queue of warm fork servers (one per core), network blocked; take one, run, put it back."""
-    import queue
-    servers = [ValidatorForkServer(tmp_path_factory.mktemp(f"fork_server_{i}"), network_blocker_dir)
-               for i in range(max(2, min(4, os.cpu_count() or 2)))]
-    pool: queue.Queue = queue.Queue()
-    for server in servers:
-        pool.put(server)
-    yield pool
-    for server in servers:
-        server.close()
+def offline():
+    """For the whole session: any attempt to connect or resolve a name in this interpreter fails
+    loudly (the validator must work offline), so that a test that touched the network shows it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+            patch.setattr(socket, name, _network_blocked)
+        for name in ("connect", "connect_ex", "sendto"):
+            patch.setattr(socket.socket, name, _network_blocked)
+        yield
 
 
-class ValidationJob:
-    """A package copy to validate once per argument list; run() uses one fork server."""
-
-    def __init__(self, pkg: PackageCopy, payload, servers, runs=(("--json",), ())):
-        self.pkg, self.payload, self.servers, self.runs = pkg, payload, servers, runs
-        self.before = pkg.file_hashes()
-        self.results: list[tuple[int, str, str]] = []
-
-    def run(self) -> "ValidationJob":
-        server = self.servers.get()
-        try:
-            self.results = [server.run(self.pkg.root, *args) for args in self.runs]
-        finally:
-            self.servers.put(server)
-        self.after = self.pkg.file_hashes()
-        return self
-
-
-def validate_selected_in_parallel(request, tmp_path_factory, servers, param: str, module_suffix: str, build,
-                                  runs=(("--json",), ())):
-    """Build a package copy for every value of `param` this session selected in the module,
-    and validate them all, one per fork server at a time, once per argument list in runs.
-    build(value, dest) -> (PackageCopy, payload). Returns {value: Future of ValidationJob};
-    a build error fails only its own test."""
-    from concurrent.futures import Future, ThreadPoolExecutor
-    selected = [item.callspec.params[param] for item in request.session.items
-                if getattr(item, "callspec", None) and param in item.callspec.params
-                and item.module.__name__.endswith(module_suffix)]
-    pool = ThreadPoolExecutor(max_workers=servers.qsize())
-    futures: dict = {}
-    for value in dict.fromkeys(selected):
-        try:
-            pkg, payload = build(value, tmp_path_factory.mktemp(re.sub(r"\W+", "_", str(value))[:40]) / "package")
-            job = ValidationJob(pkg, payload, servers, runs)
-        except Exception as exc:
-            futures[value] = Future()
-            futures[value].set_exception(exc)
-            continue
-        futures[value] = pool.submit(job.run)
-    pool.shutdown(wait=False)
-    return futures
-
-
-@pytest.fixture
-def validator_run_inprocess(monkeypatch):
-    """run(root, *args) -> (exit code, stdout, stderr): validate.main() in this interpreter.
-
-    About ten times faster than a subprocess (no interpreter start, pandas and frictionless
-    stay imported), for the many tests that each break one rule. The network is blocked here too.
-    """
-    import socket
-
-    def no_network(*args, **kwargs):
-        raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
-    for name in ("create_connection", "getaddrinfo", "gethostbyname"):
-        monkeypatch.setattr(socket, name, no_network)
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    monkeypatch.syspath_prepend(str(REPO_ROOT / "scripts"))
-    import validate
-
-    def run(root, *args):
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = validate.main([*args, str(root)])
-            except SystemExit as exc:  # argparse
-                code = exc.code
-        return code, out.getvalue(), err.getvalue()
-    return run
+def validate_copy(pkg: PackageCopy):
+    """Run the validator on the copy in this interpreter; it must only read. Returns its Outcome."""
+    from scripts.validate import run
+    before = pkg.file_hashes()
+    outcome = run(pkg.root)
+    assert pkg.file_hashes() == before, "the validator changed a file"
+    return outcome
 
 
 @pytest.fixture(scope="session")

@@ -211,11 +211,13 @@ def rule_nested_sums(t: Table, ctx) -> list[Problem]:
     cells = ty.assign(_cat=r["category"]).drop_duplicates(group + ["_cat"]).set_index(group + ["_cat"])["victims"].unstack("_cat")
     problems = []
     for (dim, outer), inner in NESTED_SUMS.items():
-        if outer not in cells or not all(c in cells for c in inner):
+        if outer not in cells:
             continue
-        present = cells[inner].notna().any(axis=1)
-        total_inner = cells[inner].sum(axis=1, min_count=1)
-        bad = cells.index[(present & (total_inner > cells[outer])).fillna(False)]
+        parts = cells.reindex(columns=inner)
+        total_inner = parts.sum(axis=1, min_count=1)
+        # A single part above its container is reported by exceeds-total already: here only sums.
+        single = parts.gt(cells[outer], axis=0).fillna(False).any(axis=1)
+        bad = cells.index[(total_inner > cells[outer]).fillna(False) & ~single]
         for key in bad:
             rows = (ty[group] == pd.Series(key, index=group)).all(axis=1) & (r["category"] == outer)
             problems += t.problems(rows, "victims", "nested-sum",
@@ -233,7 +235,8 @@ def rule_period_not_after_source(t: Table, ctx) -> list[Problem]:
         return []
     published = sources.raw.set_index("source_id")["published"]
     latest = pd.to_datetime(t.raw["source_id"].map(published).map(latest_day, na_action="ignore"), errors="coerce")
-    late = t.typed["period_end"] > latest
+    # A period that ends in the future is reported as such (future-date), not again here.
+    late = (t.typed["period_end"] > latest) & (t.typed["period_end"] <= pd.Timestamp(today()))
     return t.problems(late, "period_end", "period-after-published",
                       lambda i: f"the period ends {t.raw['period_end'][i]}, after {t.raw['source_id'][i]!r} was published "
                       f"({published[t.raw['source_id'][i]]})")
