@@ -15,6 +15,7 @@ error is dropped, and one bad value repeated down a column is reported once.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -104,21 +105,62 @@ def foreign_key_message(error, paths: dict[str, str]) -> str:
     return f"no row of {target} has {pairs}: add it there, or correct this row"
 
 
-def frictionless_problems(descriptor: dict, root: Path, skip: set[str]) -> tuple[list[Problem], set[tuple]]:
-    """frictionless's problems, and the damaged places: (file, row) and (file, field) of every cell error."""
-    from frictionless import Package  # imported here: slow to import, and only this step needs it
+# frictionless spends most of its time reading the descriptor, not the data. Within one process (the
+# test suite validates hundreds of copies of the package that differ in one file), a resource whose
+# inputs are byte for byte those of an earlier run is not validated again: its declaration, its
+# file, and the declarations and files its foreign keys look up.
+_MEMO: dict[str, tuple] = {}
+MEMO_SIZE = 512
 
+
+def memo_key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str]) -> tuple[list, list]:
+    """frictionless's report as (resource name, error) pairs of the rows, and the descriptor's errors."""
+    from frictionless import FrictionlessException, Package  # imported here: slow to import, and only this step needs it
+
+    meta = {k: v for k, v in package_descriptor.items() if k != "resources"}
+    declared = {r.get("name"): r for r in package_descriptor["resources"]}
+    keys = {}
+    for name, r in declared.items():
+        targets = sorted({fk.get("reference", {}).get("resource") or name for fk in Resource(r).foreign_keys})
+        keys[name] = memo_key(meta, r, digests.get(name), [(t, declared.get(t), digests.get(t)) for t in targets])
+    package_key = memo_key(package_descriptor)
+    todo = [name for name, key in keys.items() if key not in _MEMO]
+    if todo or package_key not in _MEMO:
+        package = Package(package_descriptor, basepath=str(root))
+        if package_key not in _MEMO:
+            try:
+                package.to_descriptor(validate=True)
+                _MEMO[package_key] = ([], [])
+            except FrictionlessException as exc:
+                _MEMO[package_key] = ([], exc.to_errors())
+        if _MEMO[package_key][1]:
+            return _MEMO[package_key]  # as frictionless does: an invalid descriptor, no data checks
+        for name in todo:
+            report = package.get_resource(name).validate()
+            _MEMO[keys[name]] = ([(name, e) for task in report.tasks for e in task.errors], list(report.errors))
+        while len(_MEMO) > MEMO_SIZE:
+            del _MEMO[next(iter(_MEMO))]
+    results = [_MEMO[keys[name]] for name in declared] + [_MEMO[package_key]]
+    return [e for rows, _ in results for e in rows], [e for _, errors in results for e in errors]
+
+
+def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests: dict[str, str]) -> tuple[list[Problem], set[tuple]]:
+    """frictionless's problems, and the damaged places: (file, row) and (file, field) of every cell error."""
     checked = [for_frictionless(r, skip) for r in descriptor["resources"] if r.get("name") not in skip]
     if not checked:
         return [], set()
     package_descriptor = {k: v for k, v in descriptor.items() if k != "resources"} | {"resources": checked}
     try:
-        report = Package(package_descriptor, basepath=str(root)).validate()
+        row_errors, package_errors = frictionless_errors(package_descriptor, root, digests)
     except Exception as exc:  # frictionless raises on descriptors it cannot load
         return [Problem("datapackage.json", None, None, "descriptor", f"frictionless cannot load the package: {exc}")], set()
     declared = resources(package_descriptor)
     paths = {name: r.path for name, r in declared.items()}
-    errors = [(task.name, e) for task in report.tasks for e in task.errors if e.type not in FRICTIONLESS_REPLACED]
+    errors = [(name, e) for name, e in row_errors if e.type not in FRICTIONLESS_REPLACED]
     cell_errors = [(name, e) for name, e in errors if e.type in CELL_ERRORS]
     damaged_rows = {(name, e.row_number) for name, e in cell_errors}
     damaged_fields = {(name, e.field_name) for name, e in cell_errors}
@@ -151,7 +193,7 @@ def frictionless_problems(descriptor: dict, root: Path, skip: set[str]) -> tuple
             listed = ", ".join(map(str, rows[1:6])) + (", ..." if len(rows) > 6 else "")
             problems[i] = Problem(p.file, p.row, p.field, p.rule,
                                   f"{p.message} (the same value is in {len(rows) - 1} more row(s): {listed})")
-    for error in report.errors:
+    for error in package_errors:
         problems.append(Problem("datapackage.json", None, None, error.type, error.note or error.message))
     damaged = ({(paths.get(n, n), e.row_number) for n, e in cell_errors}
                | {(paths.get(n, n), e.field_name) for n, e in cell_errors})
@@ -170,6 +212,7 @@ def validate_package(root: Path) -> list[Problem]:
     problems: list[Problem] = []
     unreadable: set[str] = set()
     tables: dict[str, Table] = {}
+    digests: dict[str, str] = {}
     for name, resource in declared.items():
         if not run_stage("descriptor", resource, problems, root, resource, declared):
             unreadable.add(name)
@@ -181,22 +224,31 @@ def validate_package(root: Path) -> list[Problem]:
             content = FileContent(path, path.read_bytes())
         except OSError as exc:
             raise CannotRun(f"{resource.path}: cannot be read ({exc})")
+        digests[name] = hashlib.sha256(content.data).hexdigest()
         if not run_stage("file", resource, problems, content, resource):
             unreadable.add(name)
             continue
         try:
-            raw = read_raw(path)
+            tables[name] = parse(path, resource, digests[name])
         except (pd.errors.ParserError, ValueError) as exc:  # the file stage should have caught it: say what pandas says
             problems.append(Problem(resource.path, None, None, "csv-structure",
                                     f"the file cannot be read as a table: {str(exc).strip()}"))
             unreadable.add(name)
-            continue
-        tables[name] = Table(resource, raw, to_typed(raw, resource))
     targets = {fk.get("reference", {}).get("resource") for r in declared.values() for fk in r.foreign_keys}
     undeclared = {t for t in targets if t} - set(declared)  # reported by the descriptor stage
-    found, damaged = frictionless_problems(descriptor, root, skip=unreadable | undeclared)
+    found, damaged = frictionless_problems(descriptor, root, unreadable | undeclared, digests)
     problems += found + own_rule_problems(tables, declared, damaged)
     return sorted(problems, key=lambda p: p.rule in LAST)
+
+
+def parse(path: Path, resource: Resource, digest: str) -> Table:
+    """The file as a table of text cells and of typed values (remembered, as frictionless's reports are)."""
+    key = memo_key("table", {k: v for k, v in resource.descriptor.items() if k not in ("bytes", "hash")}, digest)
+    if key not in _MEMO:
+        raw = read_raw(path)
+        _MEMO[key] = (raw, to_typed(raw, resource))
+    raw, typed = _MEMO[key]
+    return Table(resource, raw.copy(), typed.copy())  # a rule that changed a frame would change only its own copy
 
 
 def run_stage(stage: str, resource: Resource, problems: list[Problem], *args) -> bool:
