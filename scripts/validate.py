@@ -75,28 +75,30 @@ def cell_message(error, spec: dict) -> str:
     example = f", e.g. {spec['example']}" if spec.get("example") not in (None, "") else ""
     if error.type == "type-error":
         if kind == "boolean":
-            allowed = " or ".join(spec.get("trueValues", ["true"])[:1] + spec.get("falseValues", ["false"])[:1])
-            return f"{shown(value)} is not true or false: write {allowed}{example}"
+            words = spec.get("trueValues", ["true"])[:1] + spec.get("falseValues", ["false"])[:1]
+            case = " in lower case" if str(value).strip().lower() in words else ""
+            return f"{shown(value)} is not {' or '.join(words)}: write {' or '.join(words)}{case}{example}"
         if kind == "string" and spec.get("format") in ("uri", "email"):
-            return f"{shown(value)} is not a valid {spec['format'].upper()}{example}"
+            return f"{shown(value)} is not a valid {spec['format'].upper()}: write it in full{example}"
         what, how = TYPE_FORMS.get(kind, (f"a {kind}", f"write a {kind}"))
         return f"{shown(value)} is not {what}: {how}{example}"
     which = error.note.split('"')[1] if error.note.count('"') >= 2 else ""
+    bound = constraints.get(which)
     if which == "required":
-        return f"the cell is empty, but {error.field_name} is required{example}"
-    if which in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        bound = constraints.get(which)
-        word = {"minimum": "below the minimum", "maximum": "above the maximum",
-                "exclusiveMinimum": "not above", "exclusiveMaximum": "not below"}[which]
-        return f"{shown(value)} is {word} of {bound}{example}"
+        return f"the cell is empty, but {error.field_name} is required: write a value{example}"
+    if which == "minimum":
+        return f"{shown(value)} is below the minimum of {bound}: write {bound} or more{example}"
+    if which == "maximum":
+        return f"{shown(value)} is above the maximum of {bound}: write {bound} or less{example}"
     if which == "enum":
-        return f"{shown(value)} is not one of the allowed values: {', '.join(map(str, constraints.get('enum', [])))}"
+        return f"{shown(value)} is not one of the allowed values: write one of {', '.join(map(str, bound or []))}"
     if which == "pattern":
-        return f"{shown(value)} does not have the expected form (pattern {constraints.get('pattern')}){example}"
-    if which in ("maxLength", "minLength"):
-        word = "longer than the maximum" if which == "maxLength" else "shorter than the minimum"
-        return f"{shown(value)} has {len(str(value))} characters, {word} of {constraints.get(which)}{example}"
-    return f"{shown(value)}: {error.note}{example}"
+        return f"{shown(value)} does not have the expected form: write it like {spec.get('example', '')!s} (pattern {bound})"
+    if which == "maxLength":
+        return f"{shown(value)} has {len(str(value))} characters, more than the maximum of {bound}: shorten it"
+    if which == "minLength":
+        return f"{shown(value)} has {len(str(value))} characters, fewer than the minimum of {bound}{example}"
+    return f"{shown(value)} breaks the constraint {error.note}{example}"
 
 
 def foreign_key_message(error, paths: dict[str, str]) -> str:

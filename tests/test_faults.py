@@ -77,6 +77,9 @@ def apply_step(pkg: PackageCopy, step: dict, marks: dict[str, int]) -> None:
         pkg.swap_columns(file, args["a"], args["b"])
     elif kind == "rename_column":
         pkg.rename_column(file, args["old"], args["new"])
+    elif kind == "replace_cells":  # every cell that reads old, in every row, as a spreadsheet's save would write it
+        rows = pkg.rows(file)
+        pkg.write_rows(file, rows[:1] + [[text(args["new"]) if c == text(args["old"]) else c for c in r] for r in rows[1:]])
     elif kind == "header_only":
         pkg.write_rows(file, pkg.rows(file)[:1])
     elif kind == "truncate_last_line":
@@ -172,6 +175,8 @@ def test_fault(fault, tmp_path):
             assert any(expect["message"] in h["message"] for h in hits), hits
     if "only_rules" in expect:
         assert {p["rule"] for p in problems} <= set(expect["only_rules"]), json.dumps(problems[:30], indent=1)
+    if "count" in expect:  # one cause, one problem: nothing else follows from it
+        assert len(problems) == expect["count"], json.dumps(problems[:30], indent=1)
     # The report a person reads names the file, and the row and field where there are ones.
     human = human_report(outcome.problems, pkg.root, 0.0)
     want = expect["errors"][0]

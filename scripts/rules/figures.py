@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import Problem, Table, first_of_groups, rule, today
+from ..package_io import csv_row_number
 
 
 @rule('period', 'future-date',
@@ -89,9 +90,14 @@ def rule_preference_order(t: Table, ctx) -> list[Problem]:
         tie = key + [c for _, c, _ in PREFERENCE_ORDER[:n]]
         better_exists = ty.groupby(tie, dropna=False)[col].transform("max").astype(bool)
         breaks = preferred & ~ty[col] & better_exists & ~reported
-        problems += t.problems(breaks, "preferred", problem_id,
-                               lambda i, w=what: f"the preferred row is not {w}, but another row for "
-                               f"{describe_key(t, key, i)} is: prefer that one")
+        better = ty[ty[col]].drop_duplicates(tie).set_index(tie).index
+        first_better = pd.Series(ty[ty[col]].drop_duplicates(tie).index, index=better)
+
+        def message(i, w=what, tie=tie, first_better=first_better):
+            j = first_better.get(tuple(ty.loc[i, tie]))
+            other = "another row" if j is None else f"row {csv_row_number(j)}"
+            return f"the preferred row is not {w}, but {other} for the same {describe_key(t, key, i)} is: prefer that one"
+        problems += t.problems(breaks, "preferred", problem_id, message)
         reported |= breaks
     return problems
 

@@ -199,7 +199,7 @@ def rule_csv_structure(f: FileContent, resource: Resource) -> list[Problem]:
     if bad is not None:
         records, start = bad
         return [Problem(resource.path, records + 1, None, "csv-structure",
-                        f"the row that starts here is not well-formed CSV: {why_malformed(text, start)}")]
+                        f"the row is not well-formed CSV: {why_malformed(text, start)}")]
     width, problems = len(resource.field_names), []
     reader = csv.reader(io.StringIO(text, newline=""))
     number = 0

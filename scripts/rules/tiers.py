@@ -30,8 +30,11 @@ def rule_editions_unbroken(t: Table, ctx) -> list[Problem]:
 def rule_tier_consistency(t: Table, ctx) -> list[Problem]:
     r, ty = t.raw, t.typed
     entry, ranked = ty["kosovo_entry"].fillna(False), ty["kosovo_ranked"].fillna(False)
-    problems = t.problems((r["assessed_entity"] == "Kosovo") != entry, "kosovo_entry", "tier-entity",
+    wrong_entry = (r["assessed_entity"] == "Kosovo") != entry
+    problems = t.problems(wrong_entry, "kosovo_entry", "tier-entity",
                           "kosovo_entry must be true exactly when the assessed entity is Kosovo")
+    # The checks below assume kosovo_entry right: a row where it is wrong has its one problem already.
+    entry = entry.where(~wrong_entry, r["assessed_entity"] == "Kosovo")
     problems += t.problems(ranked & ~entry, "kosovo_ranked", "tier-entity",
                            "Kosovo can be ranked on its own only in an entry of its own (kosovo_entry true)")
     is_tier = r["assessed_entity_tier"].str.startswith("Tier ")
