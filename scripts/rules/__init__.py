@@ -157,12 +157,13 @@ def rules_markdown() -> str:
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    lines = ["| problem id(s) | resources | stage | what it checks |", "| --- | --- | --- | --- |"]
+    rows = {stage: [] for stage in ("descriptor", "file", "frictionless", "table")}  # the order they run in
     for r in all_rules():
         resources = "every resource" if "*" in r.resources else ", ".join(
             "figure tables" if name == "figures" else f"`{name}`" for name in r.resources)
         ids = ", ".join(f"`{i}`" for i in r.ids)
-        lines.append(f"| {ids} | {resources} | {r.stage} | {cell(r.description)} |")
+        rows[r.stage].append(f"| {ids} | {resources} | {r.stage} | {cell(r.description)} |")
     for problem_id, description in FRICTIONLESS_IDS.items():
-        lines.append(f"| `{problem_id}` | every resource | frictionless | {cell(description)} |")
-    return "\n".join(lines) + "\n"
+        rows["frictionless"].append(f"| `{problem_id}` | every resource | frictionless | {cell(description)} |")
+    lines = ["| problem id(s) | resources | stage | what it checks |", "| --- | --- | --- | --- |"]
+    return "\n".join(lines + [row for stage in rows.values() for row in stage]) + "\n"

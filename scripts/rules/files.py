@@ -135,8 +135,8 @@ def rule_header(f: FileContent, resource: Resource) -> list[Problem]:
 
 # One CSV cell: quoted (quotes inside written twice), or unquoted without quote, comma, CR, LF.
 # A record is cells separated by commas, ending with a line end or the end of the file.
-# NUL is allowed nowhere: it is not text.
-_CELL = r'(?:"(?:[^"\x00]|"")*"|[^",\r\n\x00]*)'
+# NUL is allowed nowhere (it is not text), nor a CR that does not end a line (parsers split rows there).
+_CELL = r'(?:"(?:[^"\x00\r]|""|\r\n)*"|[^",\r\n\x00]*)'
 _RECORD = re.compile(rf"{_CELL}(?:,{_CELL})*(?:\r?\n|\Z)")
 
 
@@ -159,14 +159,14 @@ def why_malformed(text: str, start: int) -> str:
         c = text[i]
         if c == "\x00":
             return f"line {line(i)} holds a NUL byte (\\x00), which is not text: the file is damaged; remove it"
+        if c == "\r" and not text.startswith("\n", i + 1):
+            return f"line {line(i)} holds a carriage return (CR) that does not end the line; remove it"
         if state == "quoted":
             if c == '"':
                 if text.startswith('"', i + 1):
                     i += 1
                 else:
                     state = "closed"
-        elif c == "\r" and not text.startswith("\n", i + 1):
-            return f"line {line(i)} holds a carriage return (CR) that does not end the line; remove it"
         elif c in "\r\n":
             if c == "\n":
                 state = "start"
@@ -192,7 +192,7 @@ def why_malformed(text: str, start: int) -> str:
 @rule('csv-structure',
       resources='*', stage='file', blocking=True,
       description="The file is well-formed CSV: quotes open and close, no NUL byte or stray carriage return, "
-                  "every row has as many cells as the header.")
+                  "every row has as many cells as the header, no cell is longer than 10,000 characters.")
 def rule_csv_structure(f: FileContent, resource: Resource) -> list[Problem]:
     text = f.text
     bad = first_malformed_record(text)
@@ -281,4 +281,38 @@ def rule_no_formula_cells(t: Table, ctx) -> list[Problem]:
         mask = col.str.startswith(FORMULA_PREFIXES)
         problems += t.problems(mask, field["name"], "formula-injection",
                                lambda i, c=col: f"text cell starts with {c[i][:1]!r}, which a spreadsheet would run as a formula: {c[i][:40]!r}")
+    return problems
+
+
+# The one form each type is written in: what every reader (pandas, R, a database, a spreadsheet) reads
+# the same way. frictionless accepts more (+5, " 5", 1_000, 2021-1-5, digits of other scripts).
+CANONICAL = {
+    "integer": (re.compile(r"-?[0-9]+"), "digits only, with a minus sign for a negative number"),
+    "year": (re.compile(r"[0-9]{4}"), "four digits"),
+    "number": (re.compile(r"-?[0-9]+(\.[0-9]+)?"), "digits with a decimal point, with a minus sign for a negative number"),
+    "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "YYYY-MM-DD"),
+}
+INT64_MAX = 2**63 - 1
+
+
+@rule('value-form',
+      resources='*',
+      description="Numbers and dates are written in the one form every program reads alike: plain ASCII digits "
+                  "(no plus sign, space or separator), dates as YYYY-MM-DD; whole numbers fit in 64 bits.")
+def rule_canonical_values(t: Table, ctx) -> list[Problem]:
+    problems = []
+    for field in t.resource.fields:
+        form = CANONICAL.get(field.get("type", "string"))
+        if form is None:
+            continue
+        name, (pattern, how) = field["name"], form
+        col = t.raw[name].fillna("")
+        example = f", e.g. {field['example']}" if field.get("example") not in (None, "") else ""
+        odd = (col != "") & ~col.map(lambda v: pattern.fullmatch(v) is not None)
+        problems += t.problems(odd, name, "value-form", lambda i, c=col, h=how, e=example:
+                               f"{c[i][:60]!r} is not written in the plain form: write {h}{e}")
+        if field.get("type") == "integer":
+            huge = ~odd & (col != "") & col.map(lambda v: v.lstrip("-").isdigit() and abs(int(v)) > INT64_MAX)
+            problems += t.problems(huge, name, "value-form", lambda i, c=col:
+                                   f"{c[i][:30]}... is too large: no program reads a whole number beyond {INT64_MAX:,}")
     return problems
