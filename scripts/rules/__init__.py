@@ -137,7 +137,9 @@ def all_rules(stage: str | None = None) -> list[Rule]:
     for module in pkgutil.iter_modules(__path__):
         if not module.name.startswith("_"):
             importlib.import_module(f"{__name__}.{module.name}")  # registration happens on import
-    return [r for r in REGISTRY if stage is None or r.stage == stage]
+    # In a fixed order whatever imported the modules first: by module, then as registered in it.
+    ordered = sorted(enumerate(REGISTRY), key=lambda ir: (ir[1].check.__module__, ir[0]))
+    return [r for _, r in ordered if stage is None or r.stage == stage]
 
 
 # Problem ids that frictionless gives from datapackage.json alone (types, constraints, keys), listed
