@@ -166,6 +166,7 @@ import hashlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import socket  # noqa: E402
+import os  # noqa: E402
 
 
 class PackageCopy:
@@ -393,3 +394,17 @@ def validate_copy(pkg: PackageCopy):
 def ux_sample_package_shared(tmp_path_factory) -> Path:
     """The same made-up package, written once per test session: read it, never change it."""
     return write_ux_sample_package(tmp_path_factory.mktemp("ux-sample") / "package")
+
+
+# --------------------------------------------------------------------------------------
+# Hypothesis (test_robustness.py): a few examples in `make test`, thousands in CI (CI=true),
+# never a .hypothesis/ folder in the working tree.
+# --------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("fast", max_examples=12, deadline=None, database=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=3000, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "fast"))

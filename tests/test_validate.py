@@ -244,3 +244,14 @@ def test_list_of_rules_write_and_check(tmp_path, capsys):
     doc.write_text("# No markers\n", encoding="utf-8")
     assert rules_doc.main(["--check"], root=tmp_path) == 2
     assert "no <!-- rules:start -->" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------
+# scripts/bench.py: a smoke test on the smallest enlargement (the timing itself is no test)
+# --------------------------------------------------------------------------------------
+
+def test_bench_enlarges_the_package_and_it_stays_valid(capsys):
+    from scripts import bench
+    assert bench.main(["--rows", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "validated in" in out and out.rstrip().endswith("valid")

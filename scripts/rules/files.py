@@ -295,6 +295,12 @@ CANONICAL = {
 INT64_MAX = 2**63 - 1
 
 
+def too_large(text: str) -> bool:
+    """Whether plain digits (with a minus) exceed 64 bits; without int() on thousands of digits, which Python refuses."""
+    digits = text.lstrip("-").lstrip("0")
+    return digits.isdigit() and (len(digits) > 19 or (len(digits) == 19 and int(digits) > INT64_MAX))
+
+
 @rule('value-form',
       resources='*',
       description="Numbers and dates are written in the one form every program reads alike: plain ASCII digits "
@@ -308,11 +314,11 @@ def rule_canonical_values(t: Table, ctx) -> list[Problem]:
         name, (pattern, how) = field["name"], form
         col = t.raw[name].fillna("")
         example = f", e.g. {field['example']}" if field.get("example") not in (None, "") else ""
-        odd = (col != "") & ~col.map(lambda v: pattern.fullmatch(v) is not None)
+        odd = (col != "") & ~col.map(lambda v: pattern.fullmatch(v) is not None).astype(bool)
         problems += t.problems(odd, name, "value-form", lambda i, c=col, h=how, e=example:
                                f"{c[i][:60]!r} is not written in the plain form: write {h}{e}")
         if field.get("type") == "integer":
-            huge = ~odd & (col != "") & col.map(lambda v: v.lstrip("-").isdigit() and abs(int(v)) > INT64_MAX)
+            huge = ~odd & (col != "") & col.map(too_large).astype(bool)
             problems += t.problems(huge, name, "value-form", lambda i, c=col:
                                    f"{c[i][:30]}... is too large: no program reads a whole number beyond {INT64_MAX:,}")
     return problems
