@@ -147,3 +147,20 @@ def test_any_broken_data_file_is_reported(package, data):
     assert outcome.cannot_run is None and outcome.code == 1
     assert any(p.file == file for p in outcome.problems), f"no problem names {file}"
     assert all(p.rule != "stale-hash" for p in outcome.problems)
+
+
+# Cases hypothesis found once, kept as plain tests.
+@pytest.mark.parametrize("file, kind, draws", [
+    ("data/sources.csv", "duplicate a row", [0]),  # a source twice: lookups by source_id must not fail
+])
+def test_found_once(package, file, kind, draws):
+    values = iter(draws)
+    path = package.path(file)
+    original = path.read_bytes()
+    path.write_bytes(mutate(original, kind, lambda strategy, label=None: next(values)))
+    try:
+        outcome = run(package.root)
+    finally:
+        path.write_bytes(original)
+    assert outcome.cannot_run is None and outcome.code == 1
+    assert any(p.file == file for p in outcome.problems)

@@ -127,6 +127,14 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def lookup(table: Table, key: str, column: str, typed: bool = False) -> pd.Series:
+    """column of table indexed by its key field, to map other tables' references onto. A key given twice
+    (a primary-key problem, reported by frictionless) counts with its first row."""
+    frame = table.typed if typed else table.raw
+    first = ~table.raw[key].duplicated()
+    return frame.loc[first, column].set_axis(table.raw.loc[first, key])
+
+
 def first_of_groups(frame: pd.DataFrame, group: list[str]) -> pd.Series:
     """True on the first row of each group, so that a group's problem is reported once."""
     return ~frame.duplicated(group)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Problem, Table, first_of_groups, rule, today
+from . import Problem, Table, first_of_groups, lookup, rule, today
 from ..package_io import csv_row_number
 
 
@@ -78,7 +78,7 @@ def rule_preference_order(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    primary = t.raw["source_id"].map(sources.typed.set_index(sources.raw["source_id"])["primary"])
+    primary = t.raw["source_id"].map(lookup(sources, "source_id", "primary", typed=True))
     ty = t.typed.assign(_primary=primary.fillna(False).astype(bool),
                         _stated=~t.typed["derived"].fillna(False).astype(bool),
                         _own=~t.typed["restatement"].fillna(False).astype(bool))
@@ -239,7 +239,7 @@ def rule_period_not_after_source(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    published = sources.raw.set_index("source_id")["published"]
+    published = lookup(sources, "source_id", "published")
     latest = pd.to_datetime(t.raw["source_id"].map(published).map(latest_day, na_action="ignore"), errors="coerce")
     # A period that ends in the future is reported as such (future-date), not again here.
     late = (t.typed["period_end"] > latest) & (t.typed["period_end"] <= pd.Timestamp(today()))
@@ -341,7 +341,7 @@ def rule_profile_edition_matches_source(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    published = t.raw["source_id"].map(sources.raw.set_index("source_id")["published"])
+    published = t.raw["source_id"].map(lookup(sources, "source_id", "published"))
     year = pd.to_numeric(published.str[:4], errors="coerce")
     return t.problems(year.notna() & (year != t.typed["edition"]), "edition", "profile-edition",
                       lambda i: f"edition {t.raw['edition'][i]}, but {t.raw['source_id'][i]!r} was published in {published[i][:4]}: "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Problem, Table, rule, today
+from . import Problem, Table, lookup, rule, today
 
 
 @rule('editions-gap', 'future-date',
@@ -63,7 +63,7 @@ def rule_tier_source_not_earlier(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    published = sources.raw.set_index("source_id")["published"]
+    published = lookup(sources, "source_id", "published")
     year = t.raw["source_id"].map(published).str[:4]
     year = pd.to_numeric(year, errors="coerce")
     earlier = year < t.typed["edition"]
