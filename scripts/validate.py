@@ -144,10 +144,14 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
         for name in todo:
             report = package.get_resource(name).validate()
             _MEMO[keys[name]] = ([(name, e) for task in report.tasks for e in task.errors], list(report.errors))
-        while len(_MEMO) > MEMO_SIZE:
-            del _MEMO[next(iter(_MEMO))]
     results = [_MEMO[keys[name]] for name in declared] + [_MEMO[package_key]]
+    forget_oldest()
     return [e for rows, _ in results for e in rows], [e for _, errors in results for e in errors]
+
+
+def forget_oldest() -> None:
+    while len(_MEMO) > MEMO_SIZE:
+        del _MEMO[next(iter(_MEMO))]
 
 
 def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests: dict[str, str]) -> tuple[list[Problem], set[tuple]]:
@@ -250,6 +254,7 @@ def parse(path: Path, resource: Resource, digest: str) -> Table:
         raw = read_raw(path)
         _MEMO[key] = (raw, to_typed(raw, resource))
     raw, typed = _MEMO[key]
+    forget_oldest()
     return Table(resource, raw.copy(), typed.copy())  # a rule that changed a frame would change only its own copy
 
 

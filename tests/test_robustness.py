@@ -152,6 +152,7 @@ def test_any_broken_data_file_is_reported(package, data):
 # Cases hypothesis found once, kept as plain tests.
 @pytest.mark.parametrize("file, kind, draws", [
     ("data/sources.csv", "duplicate a row", [0]),  # a source twice: lookups by source_id must not fail
+    ("data/categories.csv", "bad byte", [0, b"\r"]),  # a CR before the header's first name
 ])
 def test_found_once(package, file, kind, draws):
     values = iter(draws)

@@ -126,8 +126,11 @@ def rule_line_endings(f: FileContent, resource: Resource) -> list[Problem]:
       resources='*', stage='file', blocking=True,
       description="The header row names the schema's fields, in the schema's order.")
 def rule_header(f: FileContent, resource: Resource) -> list[Problem]:
-    first = f.text.split("\n", 1)[0]
-    header = next(csv.reader([first.removesuffix("\r")]), [])
+    first = f.text.split("\n", 1)[0].removesuffix("\r")
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error:  # a CR or NUL inside the line: compare it as it is written
+        header = first.split(",")
     if header == resource.field_names:
         return []
     return [Problem(resource.path, 1, None, "header", describe_header_difference(header, resource.field_names))]
