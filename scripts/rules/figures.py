@@ -84,19 +84,18 @@ def rule_preference_order(t: Table, ctx) -> list[Problem]:
                         _own=~t.typed["restatement"].fillna(False).astype(bool))
     preferred = ty["preferred"].fillna(False).astype(bool)
     key = t.resource.preferred_key
+    ty["_key"] = ty.groupby(key, dropna=False, sort=False).ngroup()
     problems, reported = [], pd.Series(False, index=ty.index)
     for n, (problem_id, col, what) in enumerate(PREFERENCE_ORDER):
         # Among rows that tie on the earlier criteria, is there one that meets this one?
-        tie = key + [c for _, c, _ in PREFERENCE_ORDER[:n]]
-        better_exists = ty.groupby(tie, dropna=False)[col].transform("max").astype(bool)
+        tie = ["_key"] + [c for _, c, _ in PREFERENCE_ORDER[:n]]
+        better_exists = ty.groupby(tie, sort=False)[col].transform("max").astype(bool)
         breaks = preferred & ~ty[col] & better_exists & ~reported
-        better = ty[ty[col]].drop_duplicates(tie).set_index(tie).index
-        first_better = pd.Series(ty[ty[col]].drop_duplicates(tie).index, index=better)
 
-        def message(i, w=what, tie=tie, first_better=first_better):
-            j = first_better.get(tuple(ty.loc[i, tie]))
-            other = "another row" if j is None else f"row {csv_row_number(j)}"
-            return f"the preferred row is not {w}, but {other} for the same {describe_key(t, key, i)} is: prefer that one"
+        def message(i, w=what, col=col, tie=tie):
+            better = ty.index[ty[tie].eq(ty.loc[i, tie]).all(axis=1) & ty[col]]
+            return (f"the preferred row is not {w}, but row {csv_row_number(better[0])} for the same "
+                    f"{describe_key(t, key, i)} is: prefer that one")
         problems += t.problems(breaks, "preferred", problem_id, message)
         reported |= breaks
     return problems
