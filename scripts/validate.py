@@ -19,13 +19,15 @@ import hashlib
 import json
 import sys
 import time
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .package_io import CannotRun, Resource, load_descriptor, read_raw, resources, to_typed
-from .rules import Context, FileContent, Problem, Table, all_rules
+from .rules import Context, FileContent, Problem, Table, all_rules, today
 from .rules.files import unsafe_path_reason  # noqa: F401  (part of this module's interface: release.py uses it)
 
 SHOWN_PER_RULE = 20  # the human report shows this many problems per file and rule
@@ -111,47 +113,82 @@ def foreign_key_message(error, paths: dict[str, str]) -> str:
 # test suite validates hundreds of copies of the package that differ in one file), a resource whose
 # inputs are byte for byte those of an earlier run is not validated again: its declaration, its
 # file, and the declarations and files its foreign keys look up.
-_MEMO: dict[str, tuple] = {}
-MEMO_SIZE = 512
+class Memo(OrderedDict):
+    """Results remembered within one process; the least recently used are forgotten first."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+_MEMO = Memo(4096)  # a run of the real package fills about 150 entries
 
 
 def memo_key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+DOCUMENTATION = {"title", "description", "example", "examples"}  # and x- properties: no check reads them
+
+
+def without_documentation(resource: dict) -> dict:
+    """The resource as its rows are checked: without titles, descriptions, examples and x- properties,
+    which frictionless would spend its time copying and validating again for each check."""
+    def lean(d: dict) -> dict:
+        return {k: v for k, v in d.items() if k not in DOCUMENTATION and not str(k).startswith("x-")}
+    out = lean(resource)
+    schema = out.get("schema")
+    if isinstance(schema, dict):
+        out["schema"] = lean(schema)
+        if isinstance(schema.get("fields"), list):
+            out["schema"]["fields"] = [lean(f) if isinstance(f, dict) else f for f in schema["fields"]]
+    return out
+
+
 def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str]) -> tuple[list, list]:
     """frictionless's report as (resource name, error) pairs of the rows, and the descriptor's errors."""
     from frictionless import FrictionlessException, Package  # imported here: slow to import, and only this step needs it
 
-    meta = {k: v for k, v in package_descriptor.items() if k != "resources"}
-    declared = {r.get("name"): r for r in package_descriptor["resources"]}
+    package_key = memo_key("descriptor", package_descriptor)
+    if package_key not in _MEMO:
+        try:
+            Package(package_descriptor, basepath=str(root)).to_descriptor(validate=True)
+            _MEMO[package_key] = []
+        except FrictionlessException as exc:
+            _MEMO[package_key] = exc.to_errors()
+    if _MEMO[package_key]:
+        return [], _MEMO[package_key]  # as frictionless does: an invalid descriptor, no data checks
+    lean = {k: v for k, v in package_descriptor.items() if k in ("$schema", "profile", "name")} | {
+        "resources": [without_documentation(r) for r in package_descriptor["resources"]]}
+    declared = {r.get("name"): r for r in lean["resources"]}
     keys = {}
     for name, r in declared.items():
         targets = sorted({fk.get("reference", {}).get("resource") or name for fk in Resource(r).foreign_keys})
-        keys[name] = memo_key(meta, r, digests.get(name), [(t, declared.get(t), digests.get(t)) for t in targets])
-    package_key = memo_key(package_descriptor)
+        keys[name] = memo_key(lean["$schema"] if "$schema" in lean else None, r, digests.get(name),
+                              [(t, declared.get(t), digests.get(t)) for t in targets])
     todo = [name for name, key in keys.items() if key not in _MEMO]
-    if todo or package_key not in _MEMO:
-        package = Package(package_descriptor, basepath=str(root))
-        if package_key not in _MEMO:
-            try:
-                package.to_descriptor(validate=True)
-                _MEMO[package_key] = ([], [])
-            except FrictionlessException as exc:
-                _MEMO[package_key] = ([], exc.to_errors())
-        if _MEMO[package_key][1]:
-            return _MEMO[package_key]  # as frictionless does: an invalid descriptor, no data checks
+    if todo:
+        package = Package(lean, basepath=str(root))
         for name in todo:
             report = package.get_resource(name).validate()
             _MEMO[keys[name]] = ([(name, e) for task in report.tasks for e in task.errors], list(report.errors))
-    results = [_MEMO[keys[name]] for name in declared] + [_MEMO[package_key]]
-    forget_oldest()
+    results = [_MEMO[keys[name]] for name in declared]
     return [e for rows, _ in results for e in rows], [e for _, errors in results for e in errors]
 
-
-def forget_oldest() -> None:
-    while len(_MEMO) > MEMO_SIZE:
-        del _MEMO[next(iter(_MEMO))]
 
 
 def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests: dict[str, str]) -> tuple[list[Problem], set[tuple]]:
@@ -243,7 +280,9 @@ def validate_package(root: Path) -> list[Problem]:
     targets = {fk.get("reference", {}).get("resource") for r in declared.values() for fk in r.foreign_keys}
     undeclared = {t for t in targets if t} - set(declared)  # reported by the descriptor stage
     found, damaged = frictionless_problems(descriptor, root, unreadable | undeclared, digests)
-    problems += found + own_rule_problems(tables, declared, damaged)
+    descriptor_key = memo_key([for_frictionless(r, set()) for r in descriptor["resources"]],
+                              {k: v for k, v in descriptor.items() if k != "resources"})
+    problems += found + own_rule_problems(tables, declared, damaged, digests, descriptor_key)
     return sorted(problems, key=lambda p: p.rule in LAST)
 
 
@@ -254,7 +293,6 @@ def parse(path: Path, resource: Resource, digest: str) -> Table:
         raw = read_raw(path)
         _MEMO[key] = (raw, to_typed(raw, resource))
     raw, typed = _MEMO[key]
-    forget_oldest()
     return Table(resource, raw.copy(), typed.copy())  # a rule that changed a frame would change only its own copy
 
 
@@ -269,21 +307,59 @@ def run_stage(stage: str, resource: Resource, problems: list[Problem], *args) ->
     return True
 
 
-def own_rule_problems(tables: dict[str, Table], declared: dict[str, Resource], damaged: set[tuple]) -> list[Problem]:
+class TrackedTables(Mapping):
+    """The tables as one rule sees them through its Context: notes which ones it looks at."""
+
+    def __init__(self, tables: dict[str, Table]):
+        self.tables, self.read, self.all = tables, set(), False
+
+    def __getitem__(self, name: str) -> Table:
+        self.read.add(name)
+        return self.tables[name]
+
+    def __contains__(self, name) -> bool:
+        self.read.add(name)
+        return name in self.tables
+
+    def __iter__(self):
+        self.all = True
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        self.all = True
+        return len(self.tables)
+
+
+def own_rule_problems(tables: dict[str, Table], declared: dict[str, Resource], damaged: set[tuple],
+                      digests: dict[str, str], descriptor_key: str) -> list[Problem]:
     """The table stage, without the problems that only repeat a cell error: those in a damaged (file, row)
-    or (file, field)."""
-    ctx = Context(tables, declared)
+    or (file, field).
+
+    A rule's result is remembered like frictionless's reports: a rule is a function of its table, the
+    descriptor, the date and the tables it looks at through its Context, which are noted on its first
+    run; when all of them are as they were, it is not run again.
+    """
+    state = lambda names: [(n, digests.get(n) if n in tables else None) for n in sorted(names)]
     problems = []
     for name, table in tables.items():
         for r in all_rules("table"):
             if not r.applies_to(table.resource):
                 continue
-            try:
-                found = r.check(table, ctx)
-            except KeyError as exc:  # the descriptor lacks a field or setting this rule is about
-                found = [Problem("datapackage.json", None, None, "schema",
-                                 f"resource {name!r}: rule {r.check.__name__} cannot run: the schema lacks "
-                                 f"a field or setting it needs ({exc})")]
+            base = memo_key("rule", r.check.__module__, r.check.__qualname__, id(r.check), name, digests[name],
+                            descriptor_key, str(today()))
+            reads = _MEMO.get(base)
+            found = None if reads is None else _MEMO.get(memo_key(base, state(tables if reads == "*" else reads)))
+            if found is None:
+                tracked = TrackedTables(tables)
+                try:
+                    found = r.check(table, Context(tracked, declared))
+                except KeyError as exc:  # the descriptor lacks a field or setting this rule is about
+                    found = [Problem("datapackage.json", None, None, "schema",
+                                     f"resource {name!r}: rule {r.check.__name__} cannot run: the schema lacks "
+                                     f"a field or setting it needs ({exc})")]
+                reads = "*" if tracked.all else sorted(tracked.read)
+                _MEMO[base] = reads
+                _MEMO[memo_key(base, state(tables if reads == "*" else reads))] = found
             problems += [p for p in found if (p.file, p.row) not in damaged and (p.file, p.field) not in damaged]
     return problems
 

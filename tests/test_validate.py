@@ -158,9 +158,9 @@ def test_descriptor_frictionless_cannot_load(pkg_copy):
     descriptor = pkg_copy.descriptor
     next(r for r in descriptor["resources"] if r["name"] == "countries")["schema"]["fields"][2]["type"] = "no-such-type"
     pkg_copy.write_descriptor(descriptor)
-    problems = validate_copy(pkg_copy).problems
-    assert [(p.file, p.rule) for p in problems] == [("datapackage.json", "descriptor")]
-    assert "no-such-type" in problems[0].message
+    [problem] = validate_copy(pkg_copy).problems
+    assert problem.file == "datapackage.json" and problem.rule in ("field-error", "descriptor")
+    assert 'field type "no-such-type" is not supported' in problem.message
 
 
 def test_schema_without_a_field_a_rule_needs(pkg_copy):
