@@ -184,3 +184,14 @@ def test_fault(fault, tmp_path):
     where = want["file"] + (f", row {row}" if row is not None else "") + \
         (f", field '{want['field']}'" if want.get("field") else "")
     assert re.search(re.escape(where) + r": \[" + re.escape(want["rule"]) + r"\]", human), human[:3000]
+
+
+@pytest.mark.parametrize("fault", ["accessed-before-published", "nested-sum", "misspelled-category"])
+def test_remembered_results_are_those_of_a_fresh_run(fault, tmp_path, monkeypatch):
+    """The validator remembers results of unchanged inputs within a process (scripts/validate.py, Memo):
+    a run that starts from nothing gives exactly what a run with everything remembered gives."""
+    from scripts import validate
+    pkg, _, _ = build_fault(fault, tmp_path / "package")
+    warm = validate.run(pkg.root)
+    monkeypatch.setattr(validate, "_MEMO", validate.Memo(4096))
+    assert validate.run(pkg.root) == warm
