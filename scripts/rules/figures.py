@@ -121,6 +121,23 @@ def rule_breakdown_flags(t: Table, ctx) -> list[Problem]:
     return problems
 
 
+def parts_with_totals(t: Table) -> pd.DataFrame:
+    """The breakdown rows of victim_demographics with their source's total (_total, missing if there is
+    none or it does not read as a number), whether that total row exists (_has_total), and whether any
+    category of the same breakdown alone exceeds it (_any_over)."""
+    ty, r = t.typed, t.raw
+    group = t.resource.figure_group
+    totals = totals_of(t)
+    parts = ty[r["dimension"] != "total"]
+    joined = parts.join(totals.rename("_total"), on=group).join(
+        pd.Series(True, index=totals.index, name="_has_total"), on=group)
+    joined["_has_total"] = joined["_has_total"].fillna(False).astype(bool)
+    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
+    keys = [joined[c] for c in group + ["dimension"]]
+    joined["_any_over"] = over.groupby(keys, dropna=False, sort=False).transform("any").astype(bool)
+    return joined
+
+
 def totals_of(t: Table) -> pd.Series:
     """Each source's stated or derived total, indexed by t.resource.figure_group.
 
@@ -145,26 +162,27 @@ CONTAINED_IN = {
       description="No category exceeds its source's total or the category containing it; a complete, exclusive breakdown adds up to its total, which exists.")
 def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
     ty, r = t.typed, t.raw
-    parts = ty[r["dimension"] != "total"]
-    totals = totals_of(t)
     problems = []
     # No category exceeds its source's total.
-    joined = parts.join(totals.rename("_total"), on=t.resource.figure_group)
-    problems += t.problems((joined["victims"] > joined["_total"]).reindex(r.index, fill_value=False), "victims", "exceeds-total",
+    joined = parts_with_totals(t)
+    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
+    problems += t.problems(over.reindex(r.index, fill_value=False), "victims", "exceeds-total",
                            lambda i: f"{r['category'][i]} = {r['victims'][i]} exceeds the same source's total of {joined['_total'][i]} "
                            f"for {r['reference_year'][i]} ({r['population'][i]})")
-    # A complete, exclusive breakdown adds up to the total, which must exist.
+    # A complete, exclusive breakdown adds up to the total, which must exist. (When one of its
+    # categories alone exceeds the total, that is the problem, not also the sum.)
     group = t.resource.figure_group + ["dimension"]
     complete = joined[joined["breakdown_complete"].fillna(False) & joined["breakdown_exclusive"].fillna(False)]
     sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(complete, group)
+    first = first_of_groups(complete, group) & ~complete["_any_over"]
     label = lambda i: f"{r['dimension'][i]} breakdown of {r['source_id'][i]} for {r['reference_year'][i]} ({r['population'][i]})"
-    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "dimension",
+    problems += t.problems((first & ~complete["_has_total"]).reindex(r.index, fill_value=False), "dimension",
                            "breakdown-no-total",
                            lambda i: f"the complete {label(i)} has no total row from the same source to add up to")
-    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+    problems += t.problems((first & (sums != complete["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims",
                            "breakdown-sum",
                            lambda i: f"the complete {label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]}")
+    parts = ty[r["dimension"] != "total"]
     # Nested categories: girls never exceed females or children of the same source.
     # One column per category, one row per figure group, joined onto the sex_age rows.
     containers = {pair for outers in CONTAINED_IN.values() for pair in outers}
@@ -184,15 +202,16 @@ def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
 
 @rule('parts-exceed-total',
       resources='victim_demographics',
-      description="The categories of an exclusive breakdown, complete or not, never add up to more than the same source's total.")
+      description="The categories of an exclusive breakdown that is not complete never add up to more than the same source's total (a complete one adds up to it exactly).")
 def rule_exclusive_parts_within_total(t: Table, ctx) -> list[Problem]:
     r = t.raw
     group = t.resource.figure_group + ["dimension"]
-    parts = t.typed[(r["dimension"] != "total") & t.typed["breakdown_exclusive"].fillna(False)]
-    joined = parts.join(totals_of(t).rename("_total"), on=t.resource.figure_group)
+    joined = parts_with_totals(t)
+    joined = joined[joined["breakdown_exclusive"].fillna(False) & ~joined["breakdown_complete"].fillna(False)
+                    & ~joined["_any_over"]]  # one category alone above the total is exceeds-total's problem
     sums = joined.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
     first = first_of_groups(joined, group)
-    return t.problems((first & (sums > joined["_total"])).reindex(r.index, fill_value=False), "victims", "parts-exceed-total",
+    return t.problems((first & (sums > joined["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims", "parts-exceed-total",
                       lambda i: f"the {r['dimension'][i]} categories of {r['source_id'][i]} for {r['reference_year'][i]} "
                       f"({r['population'][i]}) add up to {sums[i]}, more than its total of {joined['_total'][i]}")
 
@@ -315,19 +334,23 @@ def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
         return []
     totals = totals_of(demo)
     counts = t.typed[t.raw["basis"] == "count"]
-    joined = counts.join(totals.rename("_total"), on=t.resource.figure_group)
+    joined = counts.join(totals.rename("_total"), on=t.resource.figure_group).join(
+        pd.Series(True, index=totals.index, name="_has_total"), on=t.resource.figure_group)
+    joined["_has_total"] = joined["_has_total"].fillna(False).astype(bool)
+    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
     r = t.raw
-    problems = t.problems((joined["victims"] > joined["_total"]).reindex(r.index, fill_value=False), "victims", "exceeds-total",
+    problems = t.problems(over.reindex(r.index, fill_value=False), "victims", "exceeds-total",
                           lambda i: f"{r['country_code'][i]} = {r['victims'][i]} exceeds the total of {joined['_total'][i]} "
                           f"that {r['source_id'][i]} gives for {r['reference_year'][i]} in {demo.file}")
-    complete = joined[joined["breakdown_complete"].fillna(False)]
     group = t.resource.figure_group + ["role"]
+    joined["_any_over"] = over.groupby([joined[c] for c in group], dropna=False, sort=False).transform("any").astype(bool)
+    complete = joined[joined["breakdown_complete"].fillna(False)]
     sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(complete, group)
+    first = first_of_groups(complete, group) & ~complete["_any_over"]  # one country above the total is the problem
     label = lambda i: f"the complete breakdown by country of {r['source_id'][i]} for {r['reference_year'][i]}"
-    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "victims",
+    problems += t.problems((first & ~complete["_has_total"]).reindex(r.index, fill_value=False), "victims",
                            "breakdown-no-total", lambda i: f"{label(i)} has no total in {demo.file} to add up to")
-    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+    problems += t.problems((first & (sums != complete["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims",
                            "breakdown-sum",
                            lambda i: f"{label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]} in {demo.file}")
     return problems
