@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import OrderedDict
@@ -101,6 +102,12 @@ def cell_message(error, spec: dict) -> str:
     if which == "minLength":
         return f"{shown(value)} has {len(str(value))} characters, fewer than the minimum of {bound}{example}"
     return f"{shown(value)} breaks the constraint {error.note}{example}"
+
+
+def earlier_row(error) -> str:
+    """The row frictionless names in a unique or primary-key error ('the same as in the row at position "15"')."""
+    found = re.search(r"(\d+)", error.note or "")
+    return found.group(1) if found else "an earlier row"
 
 
 def foreign_key_message(error, paths: dict[str, str]) -> str:
@@ -205,6 +212,7 @@ def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests:
     paths = {name: r.path for name, r in declared.items()}
     errors = [(name, e) for name, e in row_errors if e.type not in FRICTIONLESS_REPLACED]
     cell_errors = [(name, e) for name, e in errors if e.type in CELL_ERRORS]
+    repeated_keys = {(name, e.row_number) for name, e in errors if e.type == "primary-key"}
     damaged_rows = {(name, e.row_number) for name, e in cell_errors}
     damaged_fields = {(name, e.field_name) for name, e in cell_errors}
     repeats: dict[tuple, tuple[int, list[int]]] = {}  # one bad value down one column: (problem index, its rows)
@@ -220,6 +228,17 @@ def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests:
             repeats[key] = (len(problems), [row])
             spec = next((f for f in declared[name].fields if f["name"] == error.field_name), {})
             problems.append(Problem(file, row, error.field_name, error.type, cell_message(error, spec)))
+        elif error.type == "unique-error":
+            if (name, row) in repeated_keys:
+                continue  # a row given twice: its primary key says so once
+            problems.append(Problem(file, row, error.field_name, error.type,
+                                    f"{shown(error.cell)} is already in row {earlier_row(error)}: "
+                                    f"{error.field_name} must be unique"))
+        elif error.type == "primary-key":
+            key = ", ".join(declared[name].primary_key)
+            problems.append(Problem(file, row, None, error.type,
+                                    f"the primary key ({key}) is the same as in row {earlier_row(error)}: "
+                                    "is the row given twice? delete one, or correct the key"))
         elif error.type == "foreign-key":
             # A consequence of a cell error: in this row, or in the looked-up fields of the other table.
             if (name, row) in damaged_rows or any((error.reference_name, f) in damaged_fields

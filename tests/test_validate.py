@@ -196,15 +196,17 @@ def structure(text: str) -> list[tuple[int, str]]:
     ('a,b,c\n1,2,3\n4,5,6,7\n', 3, "the row has 4 cells, the header has 3: a cell may hold a comma"),
     ('a,b,c\n1,2,3\n4,5', 3, "the row has 2 cells, the header has 3: cells are missing"),
     ("a,b,c\n1," + "x" * 100_000 + ",3\n", 2, "a cell of 100,000 characters"),
+    ('a,b,c\n1,2,3\n\n4,5,6\n', 3, "the row is blank"),
+    ('a,b,c\n1,2,3\n,,\n', 3, "the row is blank"),
 ], ids=["unclosed", "stray-in-quoted", "quote-in-unquoted", "after-multiline", "nul", "lone-cr", "cr-in-quotes",
-        "extra-cell", "missing-cells", "huge-cell"])
+        "extra-cell", "missing-cells", "huge-cell", "blank-line", "only-commas"])
 def test_malformed_csv_names_the_row(text, row, words):
     [(found_row, message)] = structure(text)
     assert found_row == row and words in message, message
 
 
 @pytest.mark.parametrize("text", ['a,b,c\n1,"two\nlines",3\n', 'a,b,c\r\n1,2,3\r\n', 'a,b,c\n1,"say ""hi""",3\n',
-                                  'a,b,c\n1,2,3\n\n4,5,6\n', 'a,b,c\n1,2,3'])
+                                  'a,b,c\n1,,3\n', 'a,b,c\n1,2,3'])
 def test_well_formed_csv(text):
     assert structure(text) == []
 

@@ -158,7 +158,6 @@ FRICTIONLESS_IDS = {
     "primary-key": "Two rows share a primary key.",
     "unique-error": "A value that must be unique appears twice.",
     "foreign-key": "A value (or a combination of values) has no row in the resource it refers to.",
-    "blank-row": "A row with no cells at all.",
 }
 
 

@@ -195,7 +195,7 @@ def why_malformed(text: str, start: int) -> str:
 @rule('csv-structure',
       resources='*', stage='file', blocking=True,
       description="The file is well-formed CSV: quotes open and close, no NUL byte or stray carriage return, "
-                  "every row has as many cells as the header, no cell is longer than 10,000 characters.")
+                  "no blank row, every row has as many cells as the header, no cell is longer than 10,000 characters.")
 def rule_csv_structure(f: FileContent, resource: Resource) -> list[Problem]:
     text = f.text
     bad = first_malformed_record(text)
@@ -208,7 +208,10 @@ def rule_csv_structure(f: FileContent, resource: Resource) -> list[Problem]:
     number = 0
     try:
         for number, record in enumerate(reader, start=1):
-            if record and len(record) != width:
+            if not any(record):  # an empty line, or only commas
+                problems.append(Problem(resource.path, number, None, "csv-structure",
+                                        "the row is blank: delete the empty line"))
+            elif len(record) != width:
                 fix = ("a cell may hold a comma without being in quotes" if len(record) > width
                        else "cells are missing: the row may be cut short")
                 problems.append(Problem(resource.path, number, None, "csv-structure",
