@@ -185,7 +185,7 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     keys = {}
     for name, r in declared.items():
         targets = sorted({fk.get("reference", {}).get("resource") or name for fk in Resource(r).foreign_keys})
-        keys[name] = memo_key(lean["$schema"] if "$schema" in lean else None, r, digests.get(name),
+        keys[name] = memo_key({k: v for k, v in lean.items() if k != "resources"}, r, digests.get(name),
                               [(t, declared.get(t), digests.get(t)) for t in targets])
     todo = [name for name, key in keys.items() if key not in _MEMO]
     if todo:
@@ -195,7 +195,6 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
             _MEMO[keys[name]] = ([(name, e) for task in report.tasks for e in task.errors], list(report.errors))
     results = [_MEMO[keys[name]] for name in declared]
     return [e for rows, _ in results for e in rows], [e for _, errors in results for e in errors]
-
 
 
 def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests: dict[str, str]) -> tuple[list[Problem], set[tuple]]:

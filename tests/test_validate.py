@@ -16,7 +16,7 @@ from conftest import REPO_ROOT, validate_copy
 from scripts import hashes, sort_rows, validate
 from scripts.package_io import Resource
 from scripts.rules import REGISTRY, FileContent, Rule, all_rules, rules_markdown
-from scripts.rules import __main__ as rules_doc
+from scripts import rules_doc
 from scripts.rules.files import rule_csv_structure, unsafe_path_reason
 
 SOURCES = "data/sources.csv"
@@ -227,7 +227,7 @@ def test_commands_without_a_descriptor_say_so_in_one_line(main, tmp_path, capsys
 # --------------------------------------------------------------------------------------
 
 def test_list_of_rules_in_contributing_is_current():
-    assert rules_doc.main(["--check"]) == 0, "run `python -m scripts.rules --write`"
+    assert rules_doc.main([str(REPO_ROOT), "--check"]) == 0, "run `python -m scripts.rules_doc --write`"
 
 
 def test_list_of_rules_names_every_problem_id():
@@ -235,17 +235,25 @@ def test_list_of_rules_names_every_problem_id():
     assert all(f"`{i}`" in table for r in all_rules() for i in r.ids)
 
 
-def test_list_of_rules_write_and_check(tmp_path, capsys):
+def test_list_of_rules_write_and_check(tmp_path):
     doc = tmp_path / "CONTRIBUTING.md"
     doc.write_text(f"# Contributing\n\n{rules_doc.START}\nold\n{rules_doc.END}\n\nMore.\n", encoding="utf-8")
-    assert rules_doc.main(["--check"], root=tmp_path) == 1
-    assert rules_doc.main(["--write"], root=tmp_path) == 0
-    assert rules_doc.main(["--check"], root=tmp_path) == 0
+    assert rules_doc.main([str(tmp_path), "--check"]) == 1
+    assert rules_doc.main([str(tmp_path), "--write"]) == 0
+    assert rules_doc.main([str(tmp_path), "--check"]) == 0
     assert doc.read_text(encoding="utf-8") == (f"# Contributing\n\n{rules_doc.START}\n{rules_markdown()}"
                                                f"{rules_doc.END}\n\nMore.\n")
-    doc.write_text("# No markers\n", encoding="utf-8")
-    assert rules_doc.main(["--check"], root=tmp_path) == 2
-    assert "no <!-- rules:start -->" in capsys.readouterr().err
+
+
+def test_list_of_rules_adds_its_section_where_there_is_none(tmp_path):
+    doc = tmp_path / "CONTRIBUTING.md"
+    doc.write_text("# Contributing\n\nHow to help.\n", encoding="utf-8")
+    assert rules_doc.main([str(tmp_path), "--check"]) == 1
+    assert rules_doc.main([str(tmp_path), "--write"]) == 0
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("# Contributing\n\nHow to help.\n\n## Validation rules\n")
+    assert f"{rules_doc.START}\n{rules_markdown()}{rules_doc.END}\n" in text
+    assert rules_doc.main([str(tmp_path), "--check"]) == 0
 
 
 # --------------------------------------------------------------------------------------

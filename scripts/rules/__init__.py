@@ -3,7 +3,7 @@
 Each rule is a function registered once with `@rule(...)`: the problem ids it reports, the
 resources it applies to, a one-line description and the stage it runs at. The validator
 runs every registered rule; the list of rules in CONTRIBUTING.md is generated from this
-registry (`python -m scripts.rules --write`); a test fails when a registered id has no
+registry (`python -m scripts.rules_doc --write`); a test fails when a registered id has no
 broken case in tests/faults/ that triggers it.
 
 A new rule goes into the module of its concern (files, sources, tiers, figures, ...),
