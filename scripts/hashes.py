@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Keep each resource's `bytes` and `hash` in datapackage.json equal to its file.
 
-    python scripts/hashes.py            # refresh them (after editing a CSV)
-    python scripts/hashes.py --check    # exit 1 if any is stale, naming the file
+    python -m scripts.hashes            # refresh them (after editing a CSV)
+    python -m scripts.hashes --check    # exit 1 if any is stale, naming the file
+
+Exit 2 when the package cannot be read (no datapackage.json, a missing data file).
 
 A descriptor whose hashes describe other bytes than the files beside it would make every
 `frictionless validate` fail, so they are refreshed with each data change, not only at
@@ -33,7 +35,7 @@ def stale_resources(descriptor: dict, root: Path) -> list[tuple[str, str]]:
 
 def refreshed(descriptor: dict, root: Path) -> dict:
     out = dict(descriptor)
-    out["resources"] = [with_stats(r, *file_digest(root / r["path"])) for r in descriptor["resources"]]
+    out["resources"] = [with_stats(r, *file_digest(root / r.get("path", ""))) for r in descriptor["resources"]]
     return out
 
 
@@ -51,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{path}: stale hash: {why}", file=sys.stderr)
             return 1 if stale else 0
         write_atomic(root / DESCRIPTOR, dump_descriptor(refreshed(descriptor, root)))
-    except (CannotRun, OSError, KeyError) as exc:
+    except CannotRun as exc:
         print(f"hashes: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"hashes: cannot read {exc.filename or 'a data file'}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"refreshed bytes and hash of {len(descriptor['resources'])} resource(s)" + (f" ({len(stale)} had changed)" if stale else ""))
     return 0

@@ -1,16 +1,19 @@
-#!/usr/bin/env python3
 """Sort every resource's rows by its primary key, in place, so that diffs show only real changes.
 
-    python scripts/sort_rows.py [PACKAGE_DIR]
+    python -m scripts.sort_rows [PACKAGE_DIR]
 
-Only the order of rows changes; cell text is written back exactly as it was read.
+Only the order of rows changes; cell text is written back exactly as it was read. Exit 0 done,
+2 the package cannot be read (run `python -m scripts.validate` to see why).
 """
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from .package_io import ROOT, csv_text, write_atomic, load_descriptor, primary_key_order, read_raw, resources, to_typed
+import pandas as pd
+
+from .package_io import ROOT, CannotRun, csv_text, load_descriptor, primary_key_order, read_raw, resources, to_typed, write_atomic
 
 
 def sort_resource(root: Path, resource) -> bool:
@@ -24,13 +27,23 @@ def sort_resource(root: Path, resource) -> bool:
     return True
 
 
-def main(argv: list[str]) -> int:
-    root = Path(argv[0]) if argv else ROOT
-    for name, resource in resources(load_descriptor(root)).items():
-        if resource.primary_key and sort_resource(root, resource):
-            print(f"sorted {resource.path}")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("package", nargs="?", default=str(ROOT), help="folder holding datapackage.json")
+    root = Path(parser.parse_args(argv).package)
+    try:
+        for resource in resources(load_descriptor(root)).values():
+            if resource.primary_key and sort_resource(root, resource):
+                print(f"sorted {resource.path}")
+    except CannotRun as exc:
+        print(f"sort_rows: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, KeyError, ValueError) as exc:
+        print(f"sort_rows: cannot sort {getattr(exc, 'filename', None) or 'the package'}: "
+              f"{type(exc).__name__}: {exc} (run `python -m scripts.validate` to see why)", file=sys.stderr)
+        return 2
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

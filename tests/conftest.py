@@ -155,44 +155,18 @@ def release_repo(tmp_path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------
-# Validator tests (test_validate.py, test_faults.py): a fresh copy of the real package to
-# break, small editors that change exactly one thing in it, and two ways to run
-# scripts/validate.py on it. Everything here is prefixed or held by PackageCopy so that
-# names do not collide with other fixtures.
+# Validator tests (test_validate.py, test_faults.py, test_robustness.py): a fresh copy of
+# the real package to break, editors that each change one thing in it, and the network
+# blocked while the validator runs in this interpreter. Everything here is prefixed or held
+# by PackageCopy so that names do not collide with other fixtures.
 # --------------------------------------------------------------------------------------
 
-import contextlib  # noqa: E402
 import csv  # noqa: E402
 import hashlib  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
+import socket  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-VALIDATOR_SCRIPT = REPO_ROOT / "scripts" / "validate.py"
-
-# Loaded at interpreter start-up through PYTHONPATH: any attempt to open a network
-# connection or resolve a name fails loudly, so a run that touched the network shows it.
-NETWORK_BLOCKER = '''\
-import socket
-
-def _no_network(*args, **kwargs):
-    raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
-
-socket.socket.connect = _no_network
-socket.socket.connect_ex = _no_network
-socket.socket.sendto = _no_network
-socket.create_connection = _no_network
-socket.getaddrinfo = _no_network
-socket.gethostbyname = _no_network
-socket.gethostbyname_ex = _no_network
-'''
-
-
-def scripts_importable() -> None:
-    """Kept for the callers below: the package is importable as `scripts` (pytest pythonpath)."""
 
 
 class PackageCopy:
@@ -229,39 +203,7 @@ class PackageCopy:
         return out.getvalue()
 
     def write_rows(self, file: str, rows: list[list[str]]) -> None:
-        self.path(file).write_bytes(self.serialise(rows).encode("utf-8"))
-        self.data_changed()
-
-    def data_changed(self) -> None:
-        """Record the files' new bytes/hash in the descriptor (only for files inside the copy)."""
-        if not self.refresh_hashes or not self.path("datapackage.json").is_file():
-            return
-        scripts_importable()
-        from scripts.package_io import file_digest, with_stats
-        try:
-            descriptor = self.descriptor
-        except ValueError:
-            return  # a test broke the descriptor on purpose
-        root = self.root.resolve()
-        changed = False
-        for i, resource in enumerate(descriptor.get("resources", [])):
-            if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
-                continue
-            path = (self.root / resource["path"])
-            if not path.resolve().is_relative_to(root) or not path.is_file():
-                continue
-            updated = with_stats(resource, *file_digest(path))
-            if updated != resource:
-                descriptor["resources"][i], changed = updated, True
-        if changed:
-            self.write_descriptor(descriptor)
-
-    def header(self, file: str) -> list[str]:
-        return self.rows(file)[0]
-
-    def records(self, file: str) -> list[dict[str, str]]:
-        rows = self.rows(file)
-        return [dict(zip(rows[0], r)) for r in rows[1:]]
+        self.write_bytes(file, self.serialise(rows).encode("utf-8"))
 
     def read_bytes(self, file: str) -> bytes:
         return self.path(file).read_bytes()
@@ -271,21 +213,39 @@ class PackageCopy:
         if file != "datapackage.json":
             self.data_changed()
 
+    def data_changed(self) -> None:
+        """Record the files' new bytes/hash in the descriptor (only for files inside the copy)."""
+        from scripts.package_io import file_digest, with_stats
+        if not self.refresh_hashes:
+            return
+        try:
+            descriptor = self.descriptor
+        except (OSError, ValueError):
+            return  # no descriptor, or one a test broke on purpose
+        root, changed = self.root.resolve(), False
+        for i, resource in enumerate(descriptor.get("resources", [])):
+            if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+                continue
+            path = self.root / resource["path"]
+            if not path.resolve().is_relative_to(root) or not path.is_file():
+                continue
+            updated = with_stats(resource, *file_digest(path))
+            if updated != resource:
+                descriptor["resources"][i], changed = updated, True
+        if changed:
+            self.write_descriptor(descriptor)
+
     # --- finding rows ------------------------------------------------------------------
     def find_rows(self, file: str, where: dict | None = None) -> list[int]:
         """Row numbers of the records whose cells equal where's values (a list means any of them)."""
         rows = self.rows(file)
         header = rows[0]
         wanted = {k: (v if isinstance(v, list) else [v]) for k, v in (where or {}).items()}
-        for name in wanted:
-            if name not in header:
-                raise KeyError(f"{file} has no column {name!r}")
-        hits = []
-        for number, record in enumerate(rows[1:], start=2):
-            cells = dict(zip(header, record))
-            if all(str(cells.get(k)) in [str(x) for x in vs] for k, vs in wanted.items()):
-                hits.append(number)
-        return hits
+        unknown = set(wanted) - set(header)
+        if unknown:
+            raise KeyError(f"{file} has no column(s) {sorted(unknown)}")
+        return [number for number, record in enumerate(rows[1:], start=2)
+                if all(dict(zip(header, record)).get(k) in [str(x) for x in vs] for k, vs in wanted.items())]
 
     def find_row(self, file: str, where: dict | None = None, nth: int = 0) -> int:
         hits = self.find_rows(file, where)
@@ -293,24 +253,12 @@ class PackageCopy:
             raise LookupError(f"no row of {file} matches {where}: the test needs such a row (add one)")
         return hits[nth]
 
-    def cell(self, file: str, row: int, field: str) -> str:
-        rows = self.rows(file)
-        return rows[row - 1][rows[0].index(field)]
-
     # --- editing rows ------------------------------------------------------------------
     def set_cell(self, file: str, field: str, value: str, where: dict | None = None, nth: int = 0) -> int:
         """Set one cell of the first (or nth) matching row; returns its row number."""
         row = self.find_row(file, where, nth)
         rows = self.rows(file)
         rows[row - 1][rows[0].index(field)] = str(value)
-        self.write_rows(file, rows)
-        return row
-
-    def set_cells(self, file: str, values: dict, where: dict | None = None, nth: int = 0) -> int:
-        row = self.find_row(file, where, nth)
-        rows = self.rows(file)
-        for field, value in values.items():
-            rows[row - 1][rows[0].index(field)] = str(value)
         self.write_rows(file, rows)
         return row
 
@@ -339,7 +287,7 @@ class PackageCopy:
 
     def add_rows(self, file: str, records: list[dict], sort: bool = True) -> list[int]:
         """Append records (missing fields are empty), sort the file by its primary key as
-        scripts/sort_rows.py does, and return the row numbers the records ended up on."""
+        `python -m scripts.sort_rows` does, and return the row numbers the records ended up on."""
         rows = self.rows(file)
         header = rows[0]
         for record in records:
@@ -353,7 +301,6 @@ class PackageCopy:
         return [self.find_row(file, {k: str(v) for k, v in record.items()}, nth=-1) for record in records]
 
     def sort(self, file: str) -> None:
-        scripts_importable()
         from scripts.package_io import load_descriptor, resources
         from scripts.sort_rows import sort_resource
         for resource in resources(load_descriptor(self.root)).values():
@@ -367,10 +314,8 @@ class PackageCopy:
         i = rows[0].index(field)
         self.write_rows(file, [r[:i] + r[i + 1:] for r in rows])
 
-    def add_column(self, file: str, field: str, value: str = "", position: int | None = None) -> None:
-        rows = self.rows(file)
-        at = len(rows[0]) if position is None else position
-        self.write_rows(file, [r[:at] + [field if n == 0 else value] + r[at:] for n, r in enumerate(rows)])
+    def add_column(self, file: str, field: str, value: str = "") -> None:
+        self.write_rows(file, [r + [field if n == 0 else value] for n, r in enumerate(self.rows(file))])
 
     def swap_columns(self, file: str, a: str, b: str) -> None:
         rows = self.rows(file)
@@ -393,12 +338,9 @@ class PackageCopy:
         self.path("datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
 
-    def resource(self, descriptor: dict, name: str) -> dict:
-        return next(r for r in descriptor["resources"] if r.get("name") == name)
-
     def set_resource_property(self, name: str, key: str, value) -> None:
         descriptor = self.descriptor
-        self.resource(descriptor, name)[key] = value
+        next(r for r in descriptor["resources"] if r.get("name") == name)[key] = value
         self.write_descriptor(descriptor)
 
     # --- checks ----------------------------------------------------------------------------
@@ -423,167 +365,46 @@ def pkg_copy(tmp_path: Path) -> PackageCopy:
     return copy_real_package(tmp_path / "package")
 
 
-@pytest.fixture(scope="session")
-def network_blocker_dir(tmp_path_factory) -> Path:
-    """A folder with a sitecustomize.py that blocks the network; put it on PYTHONPATH."""
-    folder = tmp_path_factory.mktemp("no_network")
-    (folder / "sitecustomize.py").write_text(NETWORK_BLOCKER, encoding="utf-8")
-    return folder
-
-
-def run_validator_subprocess(root: Path, *args: str, blocker: Path | None = None,
-                             timeout: float = 120) -> tuple[int, str, str]:
-    """Run scripts/validate.py on root in a fresh interpreter; returns (exit code, stdout, stderr)."""
-    env = dict(os.environ)
-    if blocker is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(blocker)] + [p for p in [env.get("PYTHONPATH")] if p])
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
-    proc = subprocess.run([sys.executable, "-m", "scripts.validate", *args, str(root)], capture_output=True,
-                          text=True, env=env, timeout=timeout, cwd=root)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-@pytest.fixture
-def validator_run(network_blocker_dir):
-    """run(root, *args) -> (exit code, stdout, stderr): scripts/validate.py as a subprocess, network blocked."""
-    def run(root, *args):
-        return run_validator_subprocess(Path(root), *args, blocker=network_blocker_dir)
-    return run
-
-
-# A warm "fork server" for the fault corpus: one interpreter imports pandas and frictionless
-# once, then for each request forks a child that runs scripts/validate.py as __main__ with
-# its own argv, working directory, stdout and stderr. Each run is still a separate process
-# with its own exit code and output (a traceback would show), without the ~1.5 s of imports.
-FORK_SERVER = '''\
-import json, os, runpy, signal, sys, traceback
-from pathlib import Path
-script = sys.argv[1]
-sys.path.insert(0, str(Path(script).parent))
-import validate                                   # pandas, package_io
-try:
-    validate.validate_package(Path(sys.argv[2]))  # warm frictionless and its lazy imports
-except Exception:
-    pass
-for line in sys.stdin:
-    request = json.loads(line)
-    sys.stdout.flush(); sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            signal.alarm(120)
-            for fd, name in ((1, "out"), (2, "err")):
-                os.dup2(os.open(request[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
-            os.chdir(request["cwd"])
-            sys.argv = [script, *request["args"]]
-            runpy.run_path(script, run_name="__main__")
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-            if isinstance(exc.code, str):
-                print(exc.code, file=sys.stderr)
-        except BaseException:
-            traceback.print_exc()                 # what the interpreter would print
-        finally:
-            sys.stdout.flush(); sys.stderr.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    print(json.dumps({"code": os.waitstatus_to_exitcode(status)}), flush=True)
-'''
-
-
-class InProcessValidator:
-    """Runs the validator's command line in this interpreter: scripts.validate.main(args)."""
-
-    def run(self, root: Path, *args: str) -> tuple[int, str, str]:
-        from scripts import validate
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = validate.main([*args, str(root)])
-            except SystemExit as exc:  # argparse
-                code = exc.code
-        return code, out.getvalue(), err.getvalue()
+def _network_blocked(*args, **kwargs):
+    raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
 
 
 @pytest.fixture(scope="session")
-def validator_fork_servers():
-    """The validator, in process (one at a time: the runs share this interpreter's stdout)."""
-    import queue
-    pool: queue.Queue = queue.Queue()
-    pool.put(InProcessValidator())
-    return pool
+def offline():
+    """For the whole session: any attempt to connect or resolve a name in this interpreter fails
+    loudly (the validator must work offline), so that a test that touched the network shows it."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
+            patch.setattr(socket, name, _network_blocked)
+        for name in ("connect", "connect_ex", "sendto"):
+            patch.setattr(socket.socket, name, _network_blocked)
+        yield
 
 
-class ValidationJob:
-    """A package copy to validate once per argument list; run() uses one fork server."""
-
-    def __init__(self, pkg: PackageCopy, payload, servers, runs=(("--json",), ())):
-        self.pkg, self.payload, self.servers, self.runs = pkg, payload, servers, runs
-        self.before = pkg.file_hashes()
-        self.results: list[tuple[int, str, str]] = []
-
-    def run(self) -> "ValidationJob":
-        server = self.servers.get()
-        try:
-            self.results = [server.run(self.pkg.root, *args) for args in self.runs]
-        finally:
-            self.servers.put(server)
-        self.after = self.pkg.file_hashes()
-        return self
-
-
-def validate_selected_in_parallel(request, tmp_path_factory, servers, param: str, module_suffix: str, build,
-                                  runs=(("--json",), ())):
-    """Build a package copy for every value of `param` this session selected in the module,
-    and validate them all, one per fork server at a time, once per argument list in runs.
-    build(value, dest) -> (PackageCopy, payload). Returns {value: Future of ValidationJob};
-    a build error fails only its own test."""
-    from concurrent.futures import Future
-    selected = [item.callspec.params[param] for item in request.session.items
-                if getattr(item, "callspec", None) and param in item.callspec.params
-                and item.module.__name__.endswith(module_suffix)]
-    futures: dict = {}
-    for value in dict.fromkeys(selected):
-        future = Future()
-        try:
-            pkg, payload = build(value, tmp_path_factory.mktemp(re.sub(r"\W+", "_", str(value))[:40]) / "package")
-            future.set_result(ValidationJob(pkg, payload, servers, runs).run())
-        except Exception as exc:
-            future.set_exception(exc)
-        futures[value] = future
-    return futures
-
-
-@pytest.fixture
-def validator_run_inprocess(monkeypatch):
-    """run(root, *args) -> (exit code, stdout, stderr): validate.main() in this interpreter.
-
-    About ten times faster than a subprocess (no interpreter start, pandas and frictionless
-    stay imported), for the many tests that each break one rule. The network is blocked here too.
-    """
-    import socket
-
-    def no_network(*args, **kwargs):
-        raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
-    for name in ("create_connection", "getaddrinfo", "gethostbyname"):
-        monkeypatch.setattr(socket, name, no_network)
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    from scripts import validate
-
-    def run(root, *args):
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = validate.main([*args, str(root)])
-            except SystemExit as exc:  # argparse
-                code = exc.code
-        return code, out.getvalue(), err.getvalue()
-    return run
+def validate_copy(pkg: PackageCopy):
+    """Run the validator on the copy in this interpreter; it must only read. Returns its Outcome."""
+    from scripts.validate import run
+    before = pkg.file_hashes()
+    outcome = run(pkg.root)
+    assert pkg.file_hashes() == before, "the validator changed a file"
+    return outcome
 
 
 @pytest.fixture(scope="session")
 def ux_sample_package_shared(tmp_path_factory) -> Path:
     """The same made-up package, written once per test session: read it, never change it."""
     return write_ux_sample_package(tmp_path_factory.mktemp("ux-sample") / "package")
+
+
+# --------------------------------------------------------------------------------------
+# Hypothesis (test_robustness.py): a few examples in `make test`, thousands in CI (CI=true),
+# never a .hypothesis/ folder in the working tree.
+# --------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("fast", max_examples=12, deadline=None, database=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=3000, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "fast"))

@@ -1,32 +1,31 @@
 """The fault corpus (tests/faults/*.yaml): broken packages the validator must catch, cleanly.
 
-For every fault: apply its steps to a fresh copy of the real package, run
-`scripts/validate.py --json` and `scripts/validate.py` on it, each in a process of its own
-with the network blocked, and check
+For every fault: apply its steps to a fresh copy of the real package, run the validator on
+it in this interpreter (network blocked) and check
  - the exit code (1 invalid, 2 cannot run) and the expected problems (rule, file, row, field);
- - that the human report names the file, and the row and field where there are ones;
- - that nothing printed a traceback or an internal error;
+ - that the report a person reads names the file, and the row and field where there are ones;
+ - that nothing ended in an internal error;
  - that no file of the copy changed.
-
-The processes are forked from warm fork servers (see conftest.py: a fresh interpreter
-spends ~1.5 s importing pandas and frictionless) and run in parallel, one per core, the
-first time a fault test asks for its result; test_fork_server_matches_a_fresh_interpreter
-checks that this gives what a plain `python scripts/validate.py` gives.
+The command line itself is tested once, in test_validate.py.
 """
 from __future__ import annotations
 
 import json
 import re
-from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import PackageCopy, ValidationJob, copy_real_package, run_validator_subprocess, validate_selected_in_parallel
+from conftest import PackageCopy, copy_real_package, validate_copy
+from scripts.rules import FRICTIONLESS_IDS, all_rules
+from scripts.validate import human_report
 
 FAULTS_DIR = Path(__file__).resolve().parent / "faults"
 FAULTS = sorted(p.stem for p in FAULTS_DIR.glob("*.yaml"))
+VALIDATOR_IDS = {"descriptor", "schema"}  # given by scripts/validate.py itself: the descriptor cannot be used
+
+pytestmark = pytest.mark.usefixtures("offline")
 
 
 def load_fault(name: str) -> dict:
@@ -78,14 +77,16 @@ def apply_step(pkg: PackageCopy, step: dict, marks: dict[str, int]) -> None:
         pkg.swap_columns(file, args["a"], args["b"])
     elif kind == "rename_column":
         pkg.rename_column(file, args["old"], args["new"])
+    elif kind == "replace_cells":  # every cell that reads old, in every row, as a spreadsheet's save would write it
+        rows = pkg.rows(file)
+        pkg.write_rows(file, rows[:1] + [[text(args["new"]) if c == text(args["old"]) else c for c in r] for r in rows[1:]])
     elif kind == "header_only":
         pkg.write_rows(file, pkg.rows(file)[:1])
     elif kind == "truncate_last_line":
         rows = pkg.rows(file)
         row = len(rows)
-        pkg.write_rows(file, rows[:-1])
         last = PackageCopy.serialise([rows[-1][: args["keep_fields"]]]).rstrip("\n")
-        pkg.write_bytes(file, pkg.read_bytes(file) + last.encode("utf-8"))
+        pkg.write_bytes(file, PackageCopy.serialise(rows[:-1]).encode("utf-8") + last.encode("utf-8"))
     elif kind == "replace_bytes":
         old, new = text(args["old"]).encode("utf-8"), text(args["new"]).encode("utf-8")
         data = pkg.read_bytes(file)
@@ -123,19 +124,6 @@ def build_fault(name: str, dest: Path) -> tuple[PackageCopy, dict, dict[str, int
     return pkg, fault, marks
 
 
-# --------------------------------------------------------------------------------------
-# Running the validator on every selected fault, in parallel
-# --------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def fault_runs(request, tmp_path_factory, validator_fork_servers) -> dict[str, Future]:
-    """name -> Future of a ValidationJob (results: the --json run, then the human one)."""
-    def build(name, dest):
-        pkg, fault, marks = build_fault(name, dest)
-        return pkg, (fault, marks)
-    return validate_selected_in_parallel(request, tmp_path_factory, validator_fork_servers, "fault", "test_faults", build)
-
-
 def expected_row(value, marks: dict[str, int]):
     if isinstance(value, str) and value.startswith("$"):
         return marks[value[1:]]
@@ -156,55 +144,54 @@ def test_corpus_covers_the_required_fault_classes():
     assert required <= set(FAULTS), sorted(required - set(FAULTS))
 
 
+def test_every_registered_problem_id_has_a_fault():
+    """A rule without a broken case that triggers it is a rule nobody has seen fail."""
+    registered = {i for r in all_rules() for i in r.ids}
+    expected = {e["rule"] for name in FAULTS for e in load_fault(name)["expect"].get("errors", [])}
+    assert not registered - expected, f"no fault in tests/faults/ expects: {sorted(registered - expected)}"
+    unknown = expected - registered - set(FRICTIONLESS_IDS) - VALIDATOR_IDS
+    assert not unknown, f"faults expect ids no rule gives: {sorted(unknown)}"
+
+
 @pytest.mark.parametrize("fault", FAULTS)
-def test_fault(fault, fault_runs):
-    job: ValidationJob = fault_runs[fault].result()
-    (fault_, marks), [(code, out, err), (human_code, human_out, human_err)] = job.payload, job.results
-    expect = fault_["expect"]
-    output = out + err + human_out + human_err
-
-    # It ends cleanly: the expected exit code, no traceback, no internal error, no network.
-    assert "Traceback" not in output, output[-3000:]
-    assert "internal error" not in output, output[-3000:]
-    assert "NETWORK ACCESS BLOCKED" not in output
-    assert code == expect["exit"], output[-3000:]
-    # It only read: every file of the copy is byte for byte what it was.
-    assert job.after == job.before, "the validator changed a file"
-
-    report = json.loads(out)
-    assert report["valid"] is False
+def test_fault(fault, tmp_path):
+    pkg, spec, marks = build_fault(fault, tmp_path / "package")
+    outcome = validate_copy(pkg)
+    expect = spec["expect"]
+    assert "internal error" not in (outcome.cannot_run or ""), outcome.cannot_run
+    problems = [p.__dict__ for p in outcome.problems]
+    assert outcome.code == expect["exit"], outcome.cannot_run or json.dumps(problems[:30], indent=1)
     if expect["exit"] == 2:
-        assert expect["cannot_run"] in report["cannot_run"], report
-        if "message" in expect:
-            assert expect["message"] in report["cannot_run"], report
-    for want in expect.get("errors", []):
+        assert expect["cannot_run"] in outcome.cannot_run
+        assert expect.get("message", "") in outcome.cannot_run
+        return
+    for want in expect["errors"]:
         row = expected_row(want.get("row"), marks)
-        hits = [e for e in report["errors"]
-                if e["rule"] == want["rule"] and e["file"] == want["file"] and e["row"] == row
-                and e["field"] == want.get("field")]
+        hits = [p for p in problems if p["rule"] == want["rule"] and p["file"] == want["file"] and p["row"] == row
+                and p["field"] == want.get("field")]
         assert hits, (f"expected [{want['rule']}] at {want['file']}, row {row}, field {want.get('field')!r}; got\n"
-                      + json.dumps(report["errors"][:30], indent=1))
+                      + json.dumps(problems[:30], indent=1))
         if "message" in expect and want is expect["errors"][0]:
             assert any(expect["message"] in h["message"] for h in hits), hits
     if "only_rules" in expect:
-        assert {e["rule"] for e in report["errors"]} <= set(expect["only_rules"]), report["errors"]
-
+        assert {p["rule"] for p in problems} <= set(expect["only_rules"]), json.dumps(problems[:30], indent=1)
+    if "count" in expect:  # one cause, one problem: nothing else follows from it
+        assert len(problems) == expect["count"], json.dumps(problems[:30], indent=1)
     # The report a person reads names the file, and the row and field where there are ones.
-    assert human_code == expect["exit"]
-    human = human_out + human_err
-    if expect["exit"] == 2:
-        assert human.startswith("CANNOT RUN:") and expect["cannot_run"] in human
-    for want in expect.get("errors", [])[:1]:
-        row = expected_row(want.get("row"), marks)
-        where = want["file"] + (f", row {row}" if row is not None else "") + \
-            (f", field '{want['field']}'" if want.get("field") else "")
-        assert re.search(re.escape(where) + r": \[" + re.escape(want["rule"]) + r"\]", human), human[:3000]
+    human = human_report(outcome.problems, pkg.root, 0.0)
+    want = expect["errors"][0]
+    row = expected_row(want.get("row"), marks)
+    where = want["file"] + (f", row {row}" if row is not None else "") + \
+        (f", field '{want['field']}'" if want.get("field") else "")
+    assert re.search(re.escape(where) + r": \[" + re.escape(want["rule"]) + r"\]", human), human[:3000]
 
 
-@pytest.mark.parametrize("fault", ["latin1-bytes", "missing-data-file"])
-def test_fork_server_matches_a_fresh_interpreter(fault, fault_runs, network_blocker_dir):
-    """The harness above gives exactly what `python scripts/validate.py --json` gives."""
-    job: ValidationJob = fault_runs[fault].result()
-    code, out, err = run_validator_subprocess(job.pkg.root, "--json", blocker=network_blocker_dir)
-    strip = lambda text: re.sub(r'"seconds": [0-9.]+', "", text)
-    assert (code, strip(out), err) == (job.results[0][0], strip(job.results[0][1]), job.results[0][2])
+@pytest.mark.parametrize("fault", ["accessed-before-published"])
+def test_remembered_results_are_those_of_a_fresh_run(fault, tmp_path, monkeypatch):
+    """The validator remembers results of unchanged inputs within a process (scripts/validate.py, Memo):
+    a run that starts from nothing gives exactly what a run with everything remembered gives."""
+    from scripts import validate
+    pkg, _, _ = build_fault(fault, tmp_path / "package")
+    warm = validate.run(pkg.root)
+    monkeypatch.setattr(validate, "_MEMO", validate.Memo(4096))
+    assert validate.run(pkg.root) == warm

@@ -1,17 +1,22 @@
 """The package's own rules: what frictionless cannot check from datapackage.json.
 
 Each rule is a function registered once with `@rule(...)`: the problem ids it reports, the
-resources it applies to, and a one-line description. The validator runs every registered
-rule; the documentation's list of rules is generated from this registry; a test fails when
-a registered id has no broken case in tests/faults/ that triggers it.
+resources it applies to, a one-line description and the stage it runs at. The validator
+runs every registered rule; the list of rules in CONTRIBUTING.md is generated from this
+registry (`python -m scripts.rules_doc --write`); a test fails when a registered id has no
+broken case in tests/faults/ that triggers it.
 
-A new rule goes into the module of its concern (files, sources, tiers, figures),
-decorated with `@rule`. Nothing else needs to change.
+A new rule goes into the module of its concern (files, sources, tiers, figures, ...),
+decorated with `@rule`. Nothing else needs to change: every module of this folder is loaded.
 """
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -34,6 +39,22 @@ class Problem:
         if self.field:
             where += f", field '{self.field}'"
         return f"{where}: [{self.rule}] {self.message}"
+
+
+@dataclass
+class FileContent:
+    """A data file's bytes, read once for the checks of the file stage."""
+
+    path: Path
+    data: bytes
+
+    @cached_property
+    def text(self) -> str | None:
+        """The bytes decoded as UTF-8 (a leading BOM dropped), or None if they are not UTF-8."""
+        try:
+            return self.data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            return None
 
 
 @dataclass
@@ -63,12 +84,22 @@ class Context:
     declared: dict[str, Resource]  # every resource, including those whose file could not be read
 
 
+# The stages a rule runs at, in the validator's order, and what its function receives:
+STAGES = {
+    "descriptor": "(root, resource, declared resources): the resource as datapackage.json declares it, before its file is opened",
+    "file": "(FileContent, resource): the file's bytes, before they are parsed",
+    "table": "(Table, Context): the parsed rows, after frictionless has checked them",
+}
+
+
 @dataclass(frozen=True)
 class Rule:
     ids: tuple[str, ...]        # the problem ids (rule names in reports) this function may give
     resources: tuple[str, ...]  # resource names, "*" for every resource, "figures" for figure tables
     description: str
-    check: Callable[[Table, Context], list[Problem]] = field(compare=False)
+    check: Callable[..., list[Problem]] = field(compare=False)
+    stage: str = "table"
+    blocking: bool = False      # a problem from it means the file cannot be read as a table: later checks skip it
 
     def applies_to(self, resource: Resource) -> bool:
         if "*" in self.resources or resource.name in self.resources:
@@ -79,12 +110,15 @@ class Rule:
 REGISTRY: list[Rule] = []
 
 
-def rule(*ids: str, resources: tuple[str, ...] | list[str] | str, description: str):
+def rule(*ids: str, resources: tuple[str, ...] | list[str] | str, description: str, stage: str = "table",
+         blocking: bool = False):
     """Register the decorated function as a rule of the package."""
     names = (resources,) if isinstance(resources, str) else tuple(resources)
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}: one of {', '.join(STAGES)}")
 
     def register(check):
-        REGISTRY.append(Rule(tuple(ids), names, description, check))
+        REGISTRY.append(Rule(tuple(ids), names, description, check, stage, blocking))
         return check
     return register
 
@@ -93,12 +127,52 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def lookup(table: Table, key: str, column: str, typed: bool = False) -> pd.Series:
+    """column of table indexed by its key field, to map other tables' references onto. A key given twice
+    (a primary-key problem, reported by frictionless) counts with its first row."""
+    frame = table.typed if typed else table.raw
+    first = ~table.raw[key].duplicated()
+    return frame.loc[first, column].set_axis(table.raw.loc[first, key])
+
+
 def first_of_groups(frame: pd.DataFrame, group: list[str]) -> pd.Series:
     """True on the first row of each group, so that a group's problem is reported once."""
     return ~frame.duplicated(group)
 
 
-def all_rules() -> list[Rule]:
-    """Every registered rule, after importing the modules that declare them."""
-    from . import figures, files, law, sources, tiers  # noqa: F401  (registration happens on import)
-    return list(REGISTRY)
+def all_rules(stage: str | None = None) -> list[Rule]:
+    """Every registered rule (of one stage), after importing the modules of this folder that declare them."""
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{module.name}")  # registration happens on import
+    # In a fixed order whatever imported the modules first: by module, then as registered in it.
+    ordered = sorted(enumerate(REGISTRY), key=lambda ir: (ir[1].check.__module__, ir[0]))
+    return [r for _, r in ordered if stage is None or r.stage == stage]
+
+
+# Problem ids that frictionless gives from datapackage.json alone (types, constraints, keys), listed
+# in the generated documentation beside the registry.
+FRICTIONLESS_IDS = {
+    "type-error": "A cell is not of its field's type (a date, a whole number, true/false ...).",
+    "constraint-error": "A cell breaks its field's constraints: required, minimum/maximum, enum, pattern, length.",
+    "primary-key": "Two rows share a primary key.",
+    "unique-error": "A value that must be unique appears twice.",
+    "foreign-key": "A value (or a combination of values) has no row in the resource it refers to.",
+}
+
+
+def rules_markdown() -> str:
+    """The registry as a Markdown table (ids, resources, stage, description), then frictionless's own ids."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    rows = {stage: [] for stage in ("descriptor", "file", "frictionless", "table")}  # the order they run in
+    for r in all_rules():
+        resources = "every resource" if "*" in r.resources else ", ".join(
+            "figure tables" if name == "figures" else f"`{name}`" for name in r.resources)
+        ids = ", ".join(f"`{i}`" for i in r.ids)
+        rows[r.stage].append(f"| {ids} | {resources} | {r.stage} | {cell(r.description)} |")
+    for problem_id, description in FRICTIONLESS_IDS.items():
+        rows["frictionless"].append(f"| `{problem_id}` | every resource | frictionless | {cell(description)} |")
+    lines = ["| problem id(s) | resources | stage | what it checks |", "| --- | --- | --- | --- |"]
+    return "\n".join(lines + [row for stage in rows.values() for row in stage]) + "\n"

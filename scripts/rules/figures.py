@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Problem, Table, first_of_groups, rule, today
+from . import Problem, Table, first_of_groups, lookup, rule, today
+from ..package_io import csv_row_number
 
 
 @rule('period', 'future-date',
@@ -77,21 +78,25 @@ def rule_preference_order(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    primary = t.raw["source_id"].map(sources.typed.set_index(sources.raw["source_id"])["primary"])
+    primary = t.raw["source_id"].map(lookup(sources, "source_id", "primary", typed=True))
     ty = t.typed.assign(_primary=primary.fillna(False).astype(bool),
                         _stated=~t.typed["derived"].fillna(False).astype(bool),
                         _own=~t.typed["restatement"].fillna(False).astype(bool))
     preferred = ty["preferred"].fillna(False).astype(bool)
     key = t.resource.preferred_key
+    ty["_key"] = ty.groupby(key, dropna=False, sort=False).ngroup()
     problems, reported = [], pd.Series(False, index=ty.index)
     for n, (problem_id, col, what) in enumerate(PREFERENCE_ORDER):
         # Among rows that tie on the earlier criteria, is there one that meets this one?
-        tie = key + [c for _, c, _ in PREFERENCE_ORDER[:n]]
-        better_exists = ty.groupby(tie, dropna=False)[col].transform("max").astype(bool)
+        tie = ["_key"] + [c for _, c, _ in PREFERENCE_ORDER[:n]]
+        better_exists = ty.groupby(tie, sort=False)[col].transform("max").astype(bool)
         breaks = preferred & ~ty[col] & better_exists & ~reported
-        problems += t.problems(breaks, "preferred", problem_id,
-                               lambda i, w=what: f"the preferred row is not {w}, but another row for "
-                               f"{describe_key(t, key, i)} is: prefer that one")
+
+        def message(i, w=what, col=col, tie=tie):
+            better = ty.index[ty[tie].eq(ty.loc[i, tie]).all(axis=1) & ty[col]]
+            return (f"the preferred row is not {w}, but row {csv_row_number(better[0])} for the same "
+                    f"{describe_key(t, key, i)} is: prefer that one")
+        problems += t.problems(breaks, "preferred", problem_id, message)
         reported |= breaks
     return problems
 
@@ -114,6 +119,23 @@ def rule_breakdown_flags(t: Table, ctx) -> list[Problem]:
         problems += t.problems(varies.reindex(r.index, fill_value=False), flag, "breakdown-flags",
                                f"rows of one breakdown (same source, year, period, population, dimension) disagree on {flag}")
     return problems
+
+
+def parts_with_totals(t: Table) -> pd.DataFrame:
+    """The breakdown rows of victim_demographics with their source's total (_total, missing if there is
+    none or it does not read as a number), whether that total row exists (_has_total), and whether any
+    category of the same breakdown alone exceeds it (_any_over)."""
+    ty, r = t.typed, t.raw
+    group = t.resource.figure_group
+    totals = totals_of(t)
+    parts = ty[r["dimension"] != "total"]
+    joined = parts.join(totals.rename("_total"), on=group).join(
+        pd.Series(True, index=totals.index, name="_has_total"), on=group)
+    joined["_has_total"] = joined["_has_total"].fillna(False).astype(bool)
+    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
+    keys = [joined[c] for c in group + ["dimension"]]
+    joined["_any_over"] = over.groupby(keys, dropna=False, sort=False).transform("any").astype(bool)
+    return joined
 
 
 def totals_of(t: Table) -> pd.Series:
@@ -140,26 +162,27 @@ CONTAINED_IN = {
       description="No category exceeds its source's total or the category containing it; a complete, exclusive breakdown adds up to its total, which exists.")
 def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
     ty, r = t.typed, t.raw
-    parts = ty[r["dimension"] != "total"]
-    totals = totals_of(t)
     problems = []
     # No category exceeds its source's total.
-    joined = parts.join(totals.rename("_total"), on=t.resource.figure_group)
-    problems += t.problems((joined["victims"] > joined["_total"]).reindex(r.index, fill_value=False), "victims", "exceeds-total",
+    joined = parts_with_totals(t)
+    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
+    problems += t.problems(over.reindex(r.index, fill_value=False), "victims", "exceeds-total",
                            lambda i: f"{r['category'][i]} = {r['victims'][i]} exceeds the same source's total of {joined['_total'][i]} "
                            f"for {r['reference_year'][i]} ({r['population'][i]})")
-    # A complete, exclusive breakdown adds up to the total, which must exist.
+    # A complete, exclusive breakdown adds up to the total, which must exist. (When one of its
+    # categories alone exceeds the total, that is the problem, not also the sum.)
     group = t.resource.figure_group + ["dimension"]
     complete = joined[joined["breakdown_complete"].fillna(False) & joined["breakdown_exclusive"].fillna(False)]
     sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(complete, group)
+    first = first_of_groups(complete, group) & ~complete["_any_over"]
     label = lambda i: f"{r['dimension'][i]} breakdown of {r['source_id'][i]} for {r['reference_year'][i]} ({r['population'][i]})"
-    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "dimension",
+    problems += t.problems((first & ~complete["_has_total"]).reindex(r.index, fill_value=False), "dimension",
                            "breakdown-no-total",
                            lambda i: f"the complete {label(i)} has no total row from the same source to add up to")
-    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+    problems += t.problems((first & (sums != complete["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims",
                            "breakdown-sum",
                            lambda i: f"the complete {label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]}")
+    parts = ty[r["dimension"] != "total"]
     # Nested categories: girls never exceed females or children of the same source.
     # One column per category, one row per figure group, joined onto the sex_age rows.
     containers = {pair for outers in CONTAINED_IN.values() for pair in outers}
@@ -179,15 +202,16 @@ def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
 
 @rule('parts-exceed-total',
       resources='victim_demographics',
-      description="The categories of an exclusive breakdown, complete or not, never add up to more than the same source's total.")
+      description="The categories of an exclusive breakdown that is not complete never add up to more than the same source's total (a complete one adds up to it exactly).")
 def rule_exclusive_parts_within_total(t: Table, ctx) -> list[Problem]:
     r = t.raw
     group = t.resource.figure_group + ["dimension"]
-    parts = t.typed[(r["dimension"] != "total") & t.typed["breakdown_exclusive"].fillna(False)]
-    joined = parts.join(totals_of(t).rename("_total"), on=t.resource.figure_group)
+    joined = parts_with_totals(t)
+    joined = joined[joined["breakdown_exclusive"].fillna(False) & ~joined["breakdown_complete"].fillna(False)
+                    & ~joined["_any_over"]]  # one category alone above the total is exceeds-total's problem
     sums = joined.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
     first = first_of_groups(joined, group)
-    return t.problems((first & (sums > joined["_total"])).reindex(r.index, fill_value=False), "victims", "parts-exceed-total",
+    return t.problems((first & (sums > joined["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims", "parts-exceed-total",
                       lambda i: f"the {r['dimension'][i]} categories of {r['source_id'][i]} for {r['reference_year'][i]} "
                       f"({r['population'][i]}) add up to {sums[i]}, more than its total of {joined['_total'][i]}")
 
@@ -211,11 +235,13 @@ def rule_nested_sums(t: Table, ctx) -> list[Problem]:
     cells = ty.assign(_cat=r["category"]).drop_duplicates(group + ["_cat"]).set_index(group + ["_cat"])["victims"].unstack("_cat")
     problems = []
     for (dim, outer), inner in NESTED_SUMS.items():
-        if outer not in cells or not all(c in cells for c in inner):
+        if outer not in cells:
             continue
-        present = cells[inner].notna().any(axis=1)
-        total_inner = cells[inner].sum(axis=1, min_count=1)
-        bad = cells.index[(present & (total_inner > cells[outer])).fillna(False)]
+        parts = cells.reindex(columns=inner)
+        total_inner = parts.sum(axis=1, min_count=1)
+        # A single part above its container is reported by exceeds-total already: here only sums.
+        single = parts.gt(cells[outer], axis=0).fillna(False).any(axis=1)
+        bad = cells.index[(total_inner > cells[outer]).fillna(False) & ~single]
         for key in bad:
             rows = (ty[group] == pd.Series(key, index=group)).all(axis=1) & (r["category"] == outer)
             problems += t.problems(rows, "victims", "nested-sum",
@@ -231,9 +257,10 @@ def rule_period_not_after_source(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    published = sources.raw.set_index("source_id")["published"]
+    published = lookup(sources, "source_id", "published")
     latest = pd.to_datetime(t.raw["source_id"].map(published).map(latest_day, na_action="ignore"), errors="coerce")
-    late = t.typed["period_end"] > latest
+    # A period that ends in the future is reported as such (future-date), not again here.
+    late = (t.typed["period_end"] > latest) & (t.typed["period_end"] <= pd.Timestamp(today()))
     return t.problems(late, "period_end", "period-after-published",
                       lambda i: f"the period ends {t.raw['period_end'][i]}, after {t.raw['source_id'][i]!r} was published "
                       f"({published[t.raw['source_id'][i]]})")
@@ -307,19 +334,23 @@ def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
         return []
     totals = totals_of(demo)
     counts = t.typed[t.raw["basis"] == "count"]
-    joined = counts.join(totals.rename("_total"), on=t.resource.figure_group)
+    joined = counts.join(totals.rename("_total"), on=t.resource.figure_group).join(
+        pd.Series(True, index=totals.index, name="_has_total"), on=t.resource.figure_group)
+    joined["_has_total"] = joined["_has_total"].fillna(False).astype(bool)
+    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
     r = t.raw
-    problems = t.problems((joined["victims"] > joined["_total"]).reindex(r.index, fill_value=False), "victims", "exceeds-total",
+    problems = t.problems(over.reindex(r.index, fill_value=False), "victims", "exceeds-total",
                           lambda i: f"{r['country_code'][i]} = {r['victims'][i]} exceeds the total of {joined['_total'][i]} "
                           f"that {r['source_id'][i]} gives for {r['reference_year'][i]} in {demo.file}")
-    complete = joined[joined["breakdown_complete"].fillna(False)]
     group = t.resource.figure_group + ["role"]
+    joined["_any_over"] = over.groupby([joined[c] for c in group], dropna=False, sort=False).transform("any").astype(bool)
+    complete = joined[joined["breakdown_complete"].fillna(False)]
     sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(complete, group)
+    first = first_of_groups(complete, group) & ~complete["_any_over"]  # one country above the total is the problem
     label = lambda i: f"the complete breakdown by country of {r['source_id'][i]} for {r['reference_year'][i]}"
-    problems += t.problems((first & complete["_total"].isna()).reindex(r.index, fill_value=False), "victims",
+    problems += t.problems((first & ~complete["_has_total"]).reindex(r.index, fill_value=False), "victims",
                            "breakdown-no-total", lambda i: f"{label(i)} has no total in {demo.file} to add up to")
-    problems += t.problems((first & (sums != complete["_total"])).reindex(r.index, fill_value=False), "victims",
+    problems += t.problems((first & (sums != complete["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims",
                            "breakdown-sum",
                            lambda i: f"{label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]} in {demo.file}")
     return problems
@@ -332,7 +363,7 @@ def rule_profile_edition_matches_source(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    published = t.raw["source_id"].map(sources.raw.set_index("source_id")["published"])
+    published = t.raw["source_id"].map(lookup(sources, "source_id", "published"))
     year = pd.to_numeric(published.str[:4], errors="coerce")
     return t.problems(year.notna() & (year != t.typed["edition"]), "edition", "profile-edition",
                       lambda i: f"edition {t.raw['edition'][i]}, but {t.raw['source_id'][i]!r} was published in {published[i][:4]}: "

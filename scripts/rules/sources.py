@@ -15,8 +15,8 @@ def rule_code_list_entries_used(t: Table, ctx) -> list[Problem]:
     for name, other in ctx.declared.items():
         for fk in other.foreign_keys:
             if fk["reference"].get("resource") == t.resource.name:
-                if name not in ctx.tables:
-                    return []  # a source may be cited only in a file that could not be read
+                if name not in ctx.tables or ctx.tables[name].raw.empty:
+                    return []  # a source may be cited only in a file that could not be read, or lost its rows
                 for field in field_list(fk["fields"]):
                     used |= set(ctx.tables[name].raw[field])
     key = t.resource.primary_key[0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Problem, Table, rule, today
+from . import Problem, Table, lookup, rule, today
 
 
 @rule('editions-gap', 'future-date',
@@ -30,8 +30,11 @@ def rule_editions_unbroken(t: Table, ctx) -> list[Problem]:
 def rule_tier_consistency(t: Table, ctx) -> list[Problem]:
     r, ty = t.raw, t.typed
     entry, ranked = ty["kosovo_entry"].fillna(False), ty["kosovo_ranked"].fillna(False)
-    problems = t.problems((r["assessed_entity"] == "Kosovo") != entry, "kosovo_entry", "tier-entity",
+    wrong_entry = (r["assessed_entity"] == "Kosovo") != entry
+    problems = t.problems(wrong_entry, "kosovo_entry", "tier-entity",
                           "kosovo_entry must be true exactly when the assessed entity is Kosovo")
+    # The checks below assume kosovo_entry right: a row where it is wrong has its one problem already.
+    entry = entry.where(~wrong_entry, r["assessed_entity"] == "Kosovo")
     problems += t.problems(ranked & ~entry, "kosovo_ranked", "tier-entity",
                            "Kosovo can be ranked on its own only in an entry of its own (kosovo_entry true)")
     is_tier = r["assessed_entity_tier"].str.startswith("Tier ")
@@ -60,7 +63,7 @@ def rule_tier_source_not_earlier(t: Table, ctx) -> list[Problem]:
     sources = ctx.tables.get("sources")
     if sources is None:
         return []
-    published = sources.raw.set_index("source_id")["published"]
+    published = lookup(sources, "source_id", "published")
     year = t.raw["source_id"].map(published).str[:4]
     year = pd.to_numeric(year, errors="coerce")
     earlier = year < t.typed["edition"]
