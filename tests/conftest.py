@@ -98,7 +98,7 @@ def ux_sample_package(tmp_path: Path) -> Path:
 # a copy of the real package's tracked files, committed once.
 # --------------------------------------------------------------------------------------
 
-RELEASE_COPIED = ["datapackage.json", "data", "scripts", "README.md", "CHANGELOG.md", "LICENSE", "CITATION.cff",
+RELEASE_COPIED = ["datapackage.json", "data", "scripts", "README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE", "CITATION.cff",
                   ".gitignore", ".gitattributes"]
 RELEASE_STAND_INS = {  # written only into the copy, and only if the real repo lacks the file
     ".gitignore": "__pycache__/\n*.pyc\n",  # running the copied scripts must not dirty the tree

@@ -18,7 +18,7 @@ from conftest import REPO_ROOT, release_git
 
 from scripts.package_io import dump_descriptor, file_digest, with_stats
 
-COPIED = ["datapackage.json", "data", "README.md", "LICENSE", "CITATION.cff", ".gitattributes", "docs"]
+COPIED = ["datapackage.json", "data", "README.md", "CONTRIBUTING.md", "LICENSE", "CITATION.cff", ".gitattributes", "docs"]
 LEAF_TABLE = "data/profile_countries.csv"  # no foreign key points to it: dropping a row keeps the rest valid
 URL = "https://github.com/kosovo-trafficking-data/kosovo-human-trafficking"
 

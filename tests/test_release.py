@@ -172,7 +172,7 @@ def test_archive_holds_exactly_the_release_files_with_fixed_metadata(released):
     with zipfile.ZipFile(archive_path(repo, version)) as z:
         infos = z.infolist()
         names = [i.filename for i in infos]
-        expected = sorted(["datapackage.json", "README.md", "CHANGELOG.md", "LICENSE", "CITATION.cff"]  # no docs/ in this copy
+        expected = sorted(["datapackage.json", "README.md", "CHANGELOG.md", "CONTRIBUTING.md", "LICENSE", "CITATION.cff"]  # no docs/ in this copy
                           + [r["path"] for r in descriptor(repo)["resources"]])
         assert names == expected
         assert {i.date_time for i in infos} == {(2030, 1, 15, 0, 0, 0)}
