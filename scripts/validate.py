@@ -10,7 +10,12 @@ The checks run in stages (see scripts/rules/): each resource's declaration, then
 (encoding, line ends, header, CSV structure), then frictionless (types, constraints, keys)
 on the files that could be read, then the package's own rules on the parsed tables.
 One cause gives one problem: a rule's problem on a row or field that already has a cell
-error is dropped, and one bad value repeated down a column is reported once.
+error is dropped, and one bad value repeated down a column is reported once. Content
+problems come first, a stale hash last.
+
+In-process callers (tests, release.py, bench.py) use validate_package(root) -> problems or
+run(root) -> Outcome. Within one process, results for inputs already seen byte for byte
+are remembered (Memo below), which makes validating many near-copies of the package fast.
 """
 from __future__ import annotations
 

@@ -369,9 +369,9 @@ def _network_blocked(*args, **kwargs):
     raise OSError("NETWORK ACCESS BLOCKED: the validator must not use the network")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def offline():
-    """For the whole session: any attempt to connect or resolve a name in this interpreter fails
+    """For the tests of a module: any attempt to connect or resolve a name in this interpreter fails
     loudly (the validator must work offline), so that a test that touched the network shows it."""
     with pytest.MonkeyPatch.context() as patch:
         for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex"):
