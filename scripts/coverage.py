@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .package_io import ROOT, CannotRun, load_descriptor, read_raw, resources
+from .package_io import replace_between, ROOT, CannotRun, load_descriptor, read_raw, resources
 
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 FIRST_YEAR = 2000
@@ -96,11 +96,7 @@ def coverage_table(root: Path) -> str:
 
 
 def replace_between_markers(text: str, table: str) -> str:
-    if START not in text or END not in text:
-        raise ValueError(f"README.md has no {START} ... {END} markers")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table}{END}{tail}"
+    return replace_between(text, START, END, table, "README.md")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -151,7 +151,7 @@ def resource_section(resource: Resource) -> list[str]:
     if missing is not None:
         lines.append("- Missing values: " + (", ".join('an empty cell' if v == "" else code(v) for v in missing) or "none"))
     lines += ["", *table(FIELD_COLUMNS, [field_row(f) for f in resource.fields])]
-    lines += ["", f"Read it with pandas (every column with its declared type; a test runs this code):", "",
+    lines += ["", "Read it with pandas (every column with its declared type; a test runs this code):", "",
               "```python", *pandas_recipe(resource).rstrip("\n").split("\n"), "```"]
     return lines
 

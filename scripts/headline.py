@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .package_io import ROOT, CannotRun, csv_text, load_descriptor, read_raw, resources, write_atomic
+from .package_io import ROOT, CannotRun, csv_text, replace_between, load_descriptor, read_raw, resources, write_atomic
 
 RESOURCE = "headline_series"
 SOURCE = "victim_demographics"
@@ -120,11 +120,7 @@ def headline_markdown(root: Path) -> str:
 
 
 def readme_with_headline(text: str, table: str) -> str:
-    if README_START not in text or README_END not in text:
-        raise ValueError(f"README.md has no {README_START} ... {README_END} markers")
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    return f"{head}{README_START}\n{table}{README_END}{tail}"
+    return replace_between(text, README_START, README_END, table, "README.md")
 
 
 if __name__ == "__main__":

@@ -261,3 +261,13 @@ def csv_text(frame: pd.DataFrame) -> str:
     writer.writerow(frame.columns)
     writer.writerows(frame.itertuples(index=False, name=None))
     return buffer.getvalue()
+
+
+def replace_between(text: str, start: str, end: str, body: str, where: str) -> str:
+    """text with body between the start and end markers (generated sections of README.md and
+    CONTRIBUTING.md). ValueError, naming `where`, when a marker is missing."""
+    if start not in text or end not in text.partition(start)[2]:
+        raise ValueError(f"{where} has no {start} ... {end} markers")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{body}{end}{tail}"

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .package_io import ROOT, write_atomic
+from .package_io import replace_between, ROOT, write_atomic
 from .rules import rules_markdown
 
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
@@ -33,9 +33,7 @@ def with_rules(text: str, table: str) -> str:
     """text with table between the markers (a section holding them added at the end if there are none)."""
     if START not in text or END not in text.partition(START)[2]:
         text = text.rstrip("\n") + "\n" + SECTION
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{table}{END}{tail}"
+    return replace_between(text, START, END, table, "CONTRIBUTING.md")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -240,7 +240,7 @@ def option_order(field: dict, values: list[str]) -> list[str]:
 
 
 def filter_controls(resource: Resource, frame: pd.DataFrame) -> str:
-    parts = [f"""<div class="control search">
+    parts = ["""<div class="control search">
 <label for="q">Search all columns</label>
 <input type="search" id="q" name="q" autocomplete="off" spellcheck="false">
 </div>"""]

@@ -190,8 +190,8 @@ def test_archive_and_database_are_byte_identical_when_built_twice(released, suff
 
 def test_sha256sums_lists_the_archive_and_the_database(released):
     repo, version = released["repo"], released["version"]
-    lines = sorted(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
-                   for path in (archive_path(repo, version), archive_path(repo, version, ".sqlite")))
+    paths = sorted((archive_path(repo, version), archive_path(repo, version, ".sqlite")), key=lambda p: p.name)
+    lines = [f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n" for path in paths]  # sorted by name
     assert (repo / "dist" / "SHA256SUMS").read_text(encoding="utf-8") == "".join(lines)
 
 

@@ -135,6 +135,20 @@ def lookup(table: Table, key: str, column: str, typed: bool = False) -> pd.Serie
     return frame.loc[first, column].set_axis(table.raw.loc[first, key])
 
 
+def source_published(t: Table, ctx: Context) -> pd.Series | None:
+    """Each row's source's `published` date as written (any ISO precision: 2021, 2021-06,
+    2021-06-30), aligned with t's rows; None when the sources table could not be read."""
+    sources = ctx.tables.get("sources")
+    if sources is None:
+        return None
+    return t.raw["source_id"].map(lookup(sources, "source_id", "published"))
+
+
+def published_year(published: pd.Series) -> pd.Series:
+    """The year of each published date, or missing where it does not read as one."""
+    return pd.to_numeric(published.str[:4], errors="coerce")
+
+
 def first_of_groups(frame: pd.DataFrame, group: list[str]) -> pd.Series:
     """True on the first row of each group, so that a group's problem is reported once."""
     return ~frame.duplicated(group)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Problem, Table, first_of_groups, lookup, rule, today
+from . import Problem, Table, first_of_groups, lookup, published_year, rule, source_published, today
 from ..package_io import csv_row_number
 
 
@@ -254,16 +254,15 @@ def rule_nested_sums(t: Table, ctx) -> list[Problem]:
       resources='figures',
       description="A figure's period ends no later than its source was published (a source cannot count the future).")
 def rule_period_not_after_source(t: Table, ctx) -> list[Problem]:
-    sources = ctx.tables.get("sources")
-    if sources is None:
+    published = source_published(t, ctx)
+    if published is None:
         return []
-    published = lookup(sources, "source_id", "published")
-    latest = pd.to_datetime(t.raw["source_id"].map(published).map(latest_day, na_action="ignore"), errors="coerce")
+    latest = pd.to_datetime(published.map(latest_day, na_action="ignore"), errors="coerce")
     # A period that ends in the future is reported as such (future-date), not again here.
     late = (t.typed["period_end"] > latest) & (t.typed["period_end"] <= pd.Timestamp(today()))
     return t.problems(late, "period_end", "period-after-published",
                       lambda i: f"the period ends {t.raw['period_end'][i]}, after {t.raw['source_id'][i]!r} was published "
-                      f"({published[t.raw['source_id'][i]]})")
+                      f"({published[i]})")
 
 
 def latest_day(published: str) -> str:
@@ -360,11 +359,10 @@ def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
       resources='profile_countries',
       description="A trafficking-profile row is filed under the edition of the TIP report it was read in (the year its source was published).")
 def rule_profile_edition_matches_source(t: Table, ctx) -> list[Problem]:
-    sources = ctx.tables.get("sources")
-    if sources is None:
+    published = source_published(t, ctx)
+    if published is None:
         return []
-    published = t.raw["source_id"].map(lookup(sources, "source_id", "published"))
-    year = pd.to_numeric(published.str[:4], errors="coerce")
+    year = published_year(published)
     return t.problems(year.notna() & (year != t.typed["edition"]), "edition", "profile-edition",
                       lambda i: f"edition {t.raw['edition'][i]}, but {t.raw['source_id'][i]!r} was published in {published[i][:4]}: "
                       "a profile row carries the edition of the report it was read in")

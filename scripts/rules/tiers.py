@@ -1,9 +1,7 @@
 """Rules of the TIP tier history."""
 from __future__ import annotations
 
-import pandas as pd
-
-from . import Problem, Table, lookup, rule, today
+from . import Problem, Table, published_year, rule, source_published, today
 
 
 @rule('editions-gap', 'future-date',
@@ -60,13 +58,10 @@ def rule_tier_consistency(t: Table, ctx) -> list[Problem]:
       resources='tier_status',
       description="A tier is read in its own edition or a later document: never in one published before the edition.")
 def rule_tier_source_not_earlier(t: Table, ctx) -> list[Problem]:
-    sources = ctx.tables.get("sources")
-    if sources is None:
+    published = source_published(t, ctx)
+    if published is None:
         return []
-    published = lookup(sources, "source_id", "published")
-    year = t.raw["source_id"].map(published).str[:4]
-    year = pd.to_numeric(year, errors="coerce")
-    earlier = year < t.typed["edition"]
+    earlier = published_year(published) < t.typed["edition"]
     return t.problems(earlier, "source_id", "tier-source-edition",
                       lambda i: f"the tier of edition {t.raw['edition'][i]} is cited to {t.raw['source_id'][i]!r}, "
-                      f"published {published[t.raw['source_id'][i]]}, before that edition came out")
+                      f"published {published[i]}, before that edition came out")
