@@ -513,7 +513,7 @@ def tier_chart(tiers: pd.DataFrame, lookups: Lookups) -> Chart:
     ax.set_yticks(list(level.values()), list(level.keys()))
     ax.set_ylim(0.4, len(tier_levels) + 0.6)
     ax.grid(axis="y", color="0.9", zorder=0)
-    ax.set_title(title, loc="left", fontsize=11, pad=48)
+    ax.set_title(title, loc="left", fontsize=11, pad=42)
     has = {column: {kind: bool((values[column].notna() & mask).any()) for kind, mask in
                     (("inferred", inferred), ("secondary", ~inferred & secondary))}
            for column in ("kosovo_tier", "larger_entity_tier")}
@@ -713,6 +713,87 @@ def draw_country_matrix(ax, cells: pd.DataFrame, role: str, names: dict, years: 
     ax.set_xlim(min(years) - 0.6, max(years) + 0.6)
 
 
+# --- (e) law enforcement -----------------------------------------------------------------------
+
+# Rows of the chart, top to bottom: a measure and unit, in the order an investigation runs.
+LAW_ROWS = [
+    ("operations", "operations", "police operations"),
+    ("premises_inspected", "premises", "premises inspected"),
+    ("premises_closed", "premises", "premises closed"),
+    ("cases_investigated", "cases", "cases opened"),
+    ("persons_arrested", "persons", "persons arrested"),
+    ("criminal_reports", "cases", "criminal reports (cases)"),
+    ("criminal_reports", "persons", "criminal reports (persons)"),
+    ("persons_prosecuted", "persons", "persons prosecuted"),
+    ("cases_prosecuted", "cases", "cases prosecuted"),
+    ("persons_convicted", "persons", "persons convicted"),
+    ("persons_sentenced_to_prison", "persons", "persons sentenced to prison"),
+]
+OFFENCE_MARKS = {"trafficking": "", "trafficking_and_related": "+", "related_only": "r", "as_reported": "?"}
+
+
+def law_cells(law: pd.DataFrame, lookups: Lookups) -> pd.DataFrame:
+    """One cell per row of the chart and year: the preferred figure, of the whole calendar year
+    if there is one, else the longest period starting that year; trafficking-only figures first."""
+    rows = law[flag(law, "preferred")].copy()
+    rows["year"] = rows["reference_year"].astype(int)
+    rows["primary"] = rows["source_id"].map(lambda s: lookups.primary.get(str(s), False))
+    rows["_scope"] = rows["offences"].map(list(OFFENCE_MARKS).index)
+    cells = []
+    for (measure, unit, year), group in rows.groupby(["measure", "unit", "year"], sort=True):
+        chosen = choose_period(group).sort_values(["_scope", "value"], kind="stable")
+        cells.append(chosen.iloc[0])
+    return pd.DataFrame(cells).reset_index(drop=True) if cells else rows.iloc[0:0]
+
+
+def law_chart(law: pd.DataFrame, lookups: Lookups) -> Chart:
+    title = "Law enforcement against trafficking, by reference year"
+    if law.empty:
+        return empty_chart("law-enforcement", title, "No law-enforcement figure in the package.")
+    cells = law_cells(law, lookups)
+    used = [(m, u, name) for m, u, name in LAW_ROWS if ((cells["measure"] == m) & (cells["unit"] == u)).any()]
+    position = {(m, u): len(used) - i for i, (m, u, _) in enumerate(used)}
+    years = year_span(cells["year"])
+    fig = new_figure(0.42 * len(used) + 2.8)
+    ax = fig.add_subplot()
+    for row in cells.itertuples():
+        y = position[(row.measure, row.unit)]
+        part = row.period_kind != "calendar_year"
+        colour = "#0072B2"
+        face = "white" if part else (colour if row.primary else lighter(colour, 0.75))
+        ax.scatter([row.year], [y], marker="s", s=70, linewidths=1.2, zorder=3, facecolors=[face], edgecolors=[colour],
+                   linestyle="--" if part else "-", hatch=None if row.primary else MARKER_HATCH)
+        text = f"{int(row.value)}{OFFENCE_MARKS[row.offences]}" + ("*" if part else "")
+        ax.text(row.year, y + 0.2, text, fontsize=6.5, ha="center", va="bottom", zorder=4)
+    gaps = [y for y in years if not (cells["year"] == y).any()]
+    for year in gaps:
+        ax.axvspan(year - 0.4, year + 0.4, facecolor="none", edgecolor=GAP_COLOUR, hatch=GAP_HATCH, linewidth=0, zorder=0)
+    ax.set_yticks(list(position.values()), [name for _, _, name in used], fontsize=8)
+    ax.set_ylim(0.3, len(used) + 0.8)
+    ax.grid(axis="y", color="0.92", zorder=0)
+    year_axis(ax, years, REFERENCE_YEAR_AXIS)
+    handles = [
+        Patch(facecolor="#0072B2", edgecolor="#0072B2", label="primary source, whole year"),
+        Patch(facecolor=lighter("#0072B2", 0.75), edgecolor="#0072B2", hatch=MARKER_HATCH,
+              label="secondary source (news retelling others' figures)"),
+        Patch(facecolor="white", edgecolor="#0072B2", linestyle="--", label="part of a year or a span (number marked *)"),
+        Patch(facecolor="none", edgecolor=GAP_COLOUR, hatch=GAP_HATCH, label="no figure for that year"),
+    ]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=2, fontsize=8, frameon=False)
+    ax.set_title(title, loc="left", fontsize=11, pad=42)
+    sources = sorted(set(cells["source_id"]))
+    caption = ("Preferred figures only, one per measure and year: the whole calendar year where a source gives it, "
+               "else the longest period starting that year (marked *). Numbers are as reported and are not comparable "
+               "across rows or bodies: + = trafficking and related offences together, r = related offences only "
+               "(e.g. child abandonment in begging cases), ? = scope not stated; no mark = trafficking only. "
+               "Hatched = no law-enforcement figure for that year (not zero). " + sources_text(sources)
+               + " Drawn by scripts/charts.py from data/law_enforcement.csv.")
+    add_caption(fig, caption, left_in=2.0, top_in=1.1, bottom_in=0.75)
+    fig.subplots_adjust(right=0.98)  # the legend is above the plot: the years get the whole width
+    values = cells.set_index(["year", "measure", "unit"])["value"].astype(float).unstack(["measure", "unit"])
+    return Chart("law-enforcement", title, fig, values, gap_years=gaps, sources=sources, marks=cells)
+
+
 # --- all charts ------------------------------------------------------------------------------
 
 def schema_lookups(root: Path) -> Lookups:
@@ -737,6 +818,7 @@ def build_charts(root: Path) -> list[Chart]:
     charts = [victims_chart(victims, name, lookups) for name in VICTIM_CHARTS]
     charts.append(tier_chart(load("tier_status", root), lookups))
     charts.append(origin_chart(load("origin_countries", root), load("countries", root), lookups))
+    charts.append(law_chart(load("law_enforcement", root), lookups))
     return charts
 
 

@@ -16,7 +16,8 @@ import pytest
 from scripts import charts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EXPECTED = ["victims-by-sex.png", "victims-by-age.png", "victims-by-exploitation.png", "tip-tiers.png", "origin-countries.png"]
+EXPECTED = ["victims-by-sex.png", "victims-by-age.png", "victims-by-exploitation.png", "tip-tiers.png", "origin-countries.png",
+            "law-enforcement.png"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PNG_BYTES = 150_000
 
@@ -104,8 +105,9 @@ def write_sample(dest: Path) -> Path:
     (dest / "data").mkdir(parents=True)
     shutil.copy(REPO_ROOT / "datapackage.json", dest / "datapackage.json")
     shutil.copy(REPO_ROOT / "data" / "categories.csv", dest / "data" / "categories.csv")
-    header = (REPO_ROOT / "data" / "headline_series.csv").read_text(encoding="utf-8").splitlines()[0]
-    (dest / "data" / "headline_series.csv").write_text(header + "\n", encoding="utf-8")
+    for generated_or_later in ("headline_series", "law_enforcement"):  # empty tables: their header only
+        header = (REPO_ROOT / "data" / f"{generated_or_later}.csv").read_text(encoding="utf-8").splitlines()[0]
+        (dest / "data" / f"{generated_or_later}.csv").write_text(header + "\n", encoding="utf-8")
     for name, text in SAMPLE_CSV.items():
         (dest / "data" / name).write_text(text, encoding="utf-8", newline="\n")
     return dest
@@ -410,3 +412,18 @@ def test_strongest_evidence_wins_a_cell():
     lookups = charts.Lookups({}, [], {"a": True, "b": True, "c": False, "d": True}, {}, ["identified"])
     cell = charts.country_cells(rows, lookups)
     assert cell["source_id"].tolist() == ["c"]  # a preferred full-year count over a part-year one over a mere name
+
+
+def test_real_law_enforcement_chart_shows_preferred_figures_and_gaps(real_charts):
+    chart = real_charts["law-enforcement"]
+    law = pd.read_csv(REPO_ROOT / "data" / "law_enforcement.csv", dtype=str, keep_default_na=False)
+    preferred = law[law["preferred"] == "true"]
+    drawn = {(int(m.year), m.measure, m.unit, str(int(m.value))) for m in chart.marks.itertuples()}
+    on_file = {(int(r.reference_year), r.measure, r.unit, r.value) for r in preferred.itertuples()}
+    assert drawn <= on_file, "every drawn number is a preferred figure of the table"
+    years_with_figures = {int(y) for y in preferred["reference_year"]}
+    assert set(chart.gap_years).isdisjoint(years_with_figures) and chart.gap_years, "gaps are the years without a figure"
+    assert {y for y, *_ in drawn} == years_with_figures, "every year with a figure has a mark"
+    # primary and secondary sources are told apart in the legend
+    legend = [t.get_text() for t in chart.figure.axes[0].get_legend().get_texts()]
+    assert any("primary" in t for t in legend) and any("secondary" in t for t in legend)
