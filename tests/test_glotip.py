@@ -5,9 +5,8 @@ import csv
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
-
-openpyxl = pytest.importorskip("openpyxl", reason="openpyxl is in requirements-dev; the extraction needs it")
 
 from scripts import glotip
 from scripts.package_io import read_raw
