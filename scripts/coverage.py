@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """The README's coverage table: year by year, what the package knows and from which source.
 
-    python scripts/coverage.py            # print the table
-    python scripts/coverage.py --write    # replace the table between the markers in README.md
-    python scripts/coverage.py --check    # exit 1 if README.md's table is out of date
+    python -m scripts.coverage            # print the table
+    python -m scripts.coverage --write    # replace the table between the markers in README.md
+    python -m scripts.coverage --check    # exit 1 if README.md's table is out of date
 
 Generated from the data so that it can never disagree with it.
 """
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         if updated != current:
-            print("README.md's coverage table is out of date: run `python scripts/coverage.py --write`", file=sys.stderr)
+            print("README.md's coverage table is out of date: run `make generate` (python -m scripts.coverage --write)", file=sys.stderr)
             return 1
         print("README.md's coverage table is up to date")
         return 0

@@ -107,14 +107,17 @@ def headline_markdown(root: Path) -> str:
                 cells.append("")
                 continue
             row = by_measure.loc[measure]
-            cells.append(row["victims"] + ("" if row["primary_source"] == "true" else " †"))
+            marks = ("" if row["primary_source"] == "true" else "†") + ("‡" if row["derived"] == "true" else "") \
+                + ("°" if row["restatement"] == "true" else "")
+            cells.append(row["victims"] + (f" {marks}" if marks else ""))
         sources = ", ".join(sorted(set(rows["source_id"])))
         lines.append(f"| {year} | " + " | ".join(cells) + f" | {sources} |")
     first, last = int(frame["reference_year"].astype(int).min()), int(frame["reference_year"].astype(int).max())
     totals = frame[frame["measure"] == "identified_victims"]["reference_year"].astype(int)
     gaps = sorted(set(range(first, last + 1)) - set(totals))
-    lines += ["", "† the figure rests on a secondary source (news retelling official figures). An empty cell: the "
-              "source gives no such breakdown. "
+    lines += ["", "† the figure rests on a secondary source (news retelling official figures); ‡ the maintainers computed it "
+              "from the source's figures; ° a later report's restatement (the report for that year was not in reach). "
+              "An empty cell: the source gives no such breakdown. "
               + (f"No full-year total of identified victims was found for {', '.join(map(str, gaps))}: a gap, not a zero." if gaps else "")]
     return "\n".join(lines) + "\n"
 

@@ -88,6 +88,9 @@ def cell_message(error, spec: dict) -> str:
             return f"{shown(value)} is not {' or '.join(words)}: write {' or '.join(words)}{case}{example}"
         if kind == "string" and spec.get("format") in ("uri", "email"):
             return f"{shown(value)} is not a valid {spec['format'].upper()}: write it in full{example}"
+        if kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value).strip()):
+            # The form is right but the calendar has no such day (month 13, 31 April ...).
+            return f"{shown(value)} is written YYYY-MM-DD but no such day exists: check the month and the day{example}"
         what, how = TYPE_FORMS.get(kind, (f"a {kind}", f"write a {kind}"))
         return f"{shown(value)} is not {what}: {how}{example}"
     which = error.note.split('"')[1] if error.note.count('"') >= 2 else ""

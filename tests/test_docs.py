@@ -34,10 +34,10 @@ def run_docs(*args: str) -> Done:
 
 def test_committed_data_dictionary_is_up_to_date():
     committed = REPO_ROOT / "docs" / "data-dictionary.md"
-    assert committed.is_file(), "docs/data-dictionary.md is missing: run `make docs`"
+    assert committed.is_file(), "docs/data-dictionary.md is missing: run `make generate`"
     generated = docs_script.render(load_descriptor(REPO_ROOT))
     assert committed.read_text(encoding="utf-8") == generated, (
-        "docs/data-dictionary.md differs from what scripts/docs.py generates from datapackage.json: run `make docs`")
+        "docs/data-dictionary.md differs from what scripts/docs.py generates from datapackage.json: run `make generate`")
 
 
 def test_every_field_has_title_description_and_type():
@@ -93,7 +93,7 @@ def test_check_fails_with_a_clear_message_when_the_schema_changed(tmp_path):
     (root / "datapackage.json").write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
     stale = run_docs("--check", str(root))
     assert stale.returncode == 1
-    assert "docs/data-dictionary.md is out of date" in stale.stderr and "make docs" in stale.stderr
+    assert "docs/data-dictionary.md is out of date" in stale.stderr and "make generate" in stale.stderr
     assert run_docs("--write", str(root)).returncode == 0
     assert "`Tier 4`" in (root / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     assert run_docs("--check", str(root)).returncode == 0
