@@ -10,90 +10,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------------------
-# A small, made-up package for the usability tools (load, docs, charts). The real
-# datapackage.json, with invented rows that exercise the awkward cases: "NA" (Namibia)
-# as a country code, a year with no figures at all (2019), a year with only a part-year
-# figure (2021), a partial breakdown (2020: female only), a non-preferred duplicate,
-# tiers of the larger entity before 2007, tiers not found, an inferred tier.
-# --------------------------------------------------------------------------------------
-
-UX_SAMPLE_CSV = {
-    "sources.csv": """\
-source_id,title,publisher,published,url,consulted_url,accessed,kind,primary,language,notes
-news-2021,Police report 31 victims in 2020,Example News,2021-02,https://news.example.org/a,https://news.example.org/a,2026-11-01,news,false,en,
-tip-2001,2001 Trafficking in Persons Report: Federal Republic of Yugoslavia,U.S. Department of State,2001-07,https://www.state.gov/tip-2001/,https://www.state.gov/tip-2001/,2026-11-01,government_report,true,en,
-tip-2003,2003 Trafficking in Persons Report: Serbia and Montenegro,U.S. Department of State,2003-06,https://www.state.gov/tip-2003/,https://www.state.gov/tip-2003/,2026-11-01,government_report,true,en,
-tip-2007,2007 Trafficking in Persons Report: Kosovo,U.S. Department of State,2007-06,https://www.state.gov/tip-2007/,https://www.state.gov/tip-2007/,2026-11-01,government_report,true,en,
-tip-2009,2009 Trafficking in Persons Report: Kosovo,U.S. Department of State,2009-06,https://www.state.gov/tip-2009/,https://www.state.gov/tip-2009/,2026-11-01,government_report,true,en,
-tip-2019,2019 Trafficking in Persons Report: Kosovo,U.S. Department of State,2019-06,https://www.state.gov/tip-2019/,https://www.state.gov/tip-2019/,2026-11-01,government_report,true,en,
-tip-2021,2021 Trafficking in Persons Report: Kosovo,U.S. Department of State,2021-06,https://www.state.gov/tip-2021/,https://www.state.gov/tip-2021/,2026-11-01,government_report,true,en,
-tip-2022,2022 Trafficking in Persons Report: Kosovo,U.S. Department of State,2022-07,https://www.state.gov/tip-2022/,https://www.state.gov/tip-2022/,2026-11-01,government_report,true,en,
-""",
-    "tier_status.csv": """\
-report_year,assessed_entity,ranked_separately,assessed_entity_tier,tier,tier_basis,source_id,locator,notes
-2001,Federal Republic of Yugoslavia,false,Tier 2,,stated,tip-2001,country heading,
-2002,Federal Republic of Yugoslavia,false,,,not_found,,,no copy in reach
-2003,Serbia and Montenegro,false,Tier 2,,stated,tip-2003,country heading,
-2004,Serbia and Montenegro,false,,,not_found,,,
-2005,Serbia and Montenegro,false,,,not_found,,,
-2006,Serbia and Montenegro,false,,,not_found,,,
-2007,Kosovo,true,Tier 2,Tier 2,stated,tip-2007,country heading,
-2008,Kosovo,true,Tier 2,Tier 2,inferred,tip-2009,"TIER RANKING, 1st paragraph",
-2009,Kosovo,true,Tier 2 Watch List,Tier 2 Watch List,stated,tip-2009,country heading,
-""",
-    "victim_demographics.csv": """\
-year,period_start,period_end,period_kind,population,dimension,category,victims,source_id,locator,restatement,derived,breakdown_complete,breakdown_exclusive,preferred,notes
-2018,2018-01-01,2018-12-31,calendar_year,identified,age,adult,20,tip-2019,"PROTECTION, 1st paragraph",false,false,true,true,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,age,child,12,tip-2019,"PROTECTION, 1st paragraph",false,false,true,true,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,exploitation,forced_begging,4,tip-2019,"PROTECTION, 1st paragraph",false,false,false,false,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,exploitation,sex_trafficking,25,tip-2019,"PROTECTION, 1st paragraph",false,false,false,false,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,sex,female,26,tip-2019,"PROTECTION, 1st paragraph",false,false,true,true,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,sex,male,6,tip-2019,"PROTECTION, 1st paragraph",false,false,true,true,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,total,all,32,tip-2019,"PROTECTION, 1st paragraph",false,false,,,true,
-2020,2020-01-01,2020-12-31,calendar_year,identified,exploitation,forced_labor,5,tip-2021,"PROTECTION, 1st paragraph",false,false,false,true,true,
-2020,2020-01-01,2020-12-31,calendar_year,identified,exploitation,sex_trafficking,20,tip-2021,"PROTECTION, 1st paragraph",false,false,false,true,true,
-2020,2020-01-01,2020-12-31,calendar_year,identified,sex,female,22,tip-2021,"PROTECTION, 1st paragraph",false,false,false,true,true,
-2020,2020-01-01,2020-12-31,calendar_year,identified,total,all,31,news-2021,3rd paragraph,false,false,,,false,secondary source
-2020,2020-01-01,2020-12-31,calendar_year,identified,total,all,30,tip-2021,"PROTECTION, 1st paragraph",false,false,,,true,
-2020,2020-01-01,2020-12-31,calendar_year,potential,total,all,50,tip-2021,"PROTECTION, 1st paragraph",false,false,,,true,
-2021,2021-01-01,2021-06-30,part_of_year,identified,total,all,10,tip-2022,"PROTECTION, 1st paragraph",false,false,,,true,
-""",
-    "countries.csv": """\
-country_code,iso3,name
-AL,ALB,Albania
-DE,DEU,Germany
-NA,NAM,Namibia
-XK,XKX,Kosovo
-""",
-    "origin_countries.csv": """\
-year,period_start,period_end,period_kind,population,role,country_code,basis,victims,share_percent,source_id,locator,restatement,derived,breakdown_complete,preferred,notes
-2018,2018-01-01,2018-12-31,calendar_year,identified,origin,AL,count,2,,tip-2019,"PROTECTION, 1st paragraph",false,false,false,true,
-2018,2018-01-01,2018-12-31,calendar_year,identified,origin,XK,count,28,,tip-2019,"PROTECTION, 1st paragraph",false,false,false,true,
-2020,2020-01-01,2020-12-31,calendar_year,identified,origin,AL,share,,10,tip-2021,"PROTECTION, 1st paragraph",false,false,false,true,
-2020,2020-01-01,2020-12-31,calendar_year,identified,origin,XK,share,,80,tip-2021,"PROTECTION, 1st paragraph",false,false,false,true,
-2020,,,reporting_period,unspecified,destination,DE,named,,,tip-2021,TRAFFICKING PROFILE,false,false,,true,
-2020,,,reporting_period,unspecified,origin,NA,named,,,tip-2021,TRAFFICKING PROFILE,false,false,,true,
-""",
-}
-
-
-def write_ux_sample_package(dest: Path) -> Path:
-    """Write the made-up package into dest (the real descriptor, invented rows) and return dest."""
-    dest = Path(dest)
-    (dest / "data").mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO_ROOT / "datapackage.json", dest / "datapackage.json")
-    for name, text in UX_SAMPLE_CSV.items():
-        (dest / "data" / name).write_text(text, encoding="utf-8", newline="\n")
-    return dest
-
-
-@pytest.fixture
-def ux_sample_package(tmp_path: Path) -> Path:
-    """A copy of the package with small invented data, for the load/docs/charts tests."""
-    return write_ux_sample_package(tmp_path / "package")
-
-
-# --------------------------------------------------------------------------------------
 # Release machinery (test_release.py, test_diff.py): a throw-away git repository holding
 # a copy of the real package's tracked files, committed once.
 # --------------------------------------------------------------------------------------
@@ -388,12 +304,6 @@ def validate_copy(pkg: PackageCopy):
     outcome = run(pkg.root)
     assert pkg.file_hashes() == before, "the validator changed a file"
     return outcome
-
-
-@pytest.fixture(scope="session")
-def ux_sample_package_shared(tmp_path_factory) -> Path:
-    """The same made-up package, written once per test session: read it, never change it."""
-    return write_ux_sample_package(tmp_path_factory.mktemp("ux-sample") / "package")
 
 
 # --------------------------------------------------------------------------------------
