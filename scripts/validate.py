@@ -174,7 +174,17 @@ def without_documentation(resource: dict) -> dict:
     return out
 
 
-def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str]) -> tuple[list, list]:
+def looked_up(table: Table | None, fields: list[str], digest: str | None):
+    """What a foreign key into table reads of it: the text of the referenced fields (the same text gives
+    the same typed values). A resource is validated again when this changes, not when another cell of
+    the table it refers to does. Where the fields cannot be read, the whole file's digest stands for it."""
+    if table is None or not isinstance(fields, list) or not set(fields) <= set(table.raw.columns):
+        return digest
+    return memo_key(table.raw[fields].to_numpy().tolist())
+
+
+def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str],
+                        tables: dict[str, Table]) -> tuple[list, list]:
     """frictionless's report as (resource name, error) pairs of the rows, and the descriptor's errors."""
     from frictionless import FrictionlessException, Package  # imported here: slow to import, and only this step needs it
 
@@ -190,14 +200,20 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     lean = {k: v for k, v in package_descriptor.items() if k in ("$schema", "profile", "name")} | {
         "resources": [without_documentation(r) for r in package_descriptor["resources"]]}
     declared = {r.get("name"): r for r in lean["resources"]}
-    keys = {}
+    keys, references = {}, {}
     for name, r in declared.items():
-        targets = sorted({fk.get("reference", {}).get("resource") or name for fk in Resource(r).foreign_keys})
+        references[name] = [(fk.get("reference", {}).get("resource") or name, fk.get("reference", {}).get("fields"))
+                            for fk in Resource(r).foreign_keys]
         keys[name] = memo_key({k: v for k, v in lean.items() if k != "resources"}, r, digests.get(name),
-                              [(t, declared.get(t), digests.get(t)) for t in targets])
+                              [(t, declared.get(t), fields if t == name else looked_up(tables.get(t), fields, digests.get(t)))
+                               for t, fields in references[name]])
     todo = [name for name, key in keys.items() if key not in _MEMO]
     if todo:
-        package = Package(lean, basepath=str(root))
+        # frictionless reads (and checks) every declaration it is given: give it only the resources
+        # to validate and those their foreign keys look up.
+        needed = set(todo) | {t for name in todo for t, _ in references[name]}
+        package = Package(lean | {"resources": [r for r in lean["resources"] if r.get("name") in needed]},
+                          basepath=str(root))
         for name in todo:
             report = package.get_resource(name).validate()
             _MEMO[keys[name]] = ([(name, e) for task in report.tasks for e in task.errors], list(report.errors))
@@ -205,14 +221,15 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     return [e for rows, _ in results for e in rows], [e for _, errors in results for e in errors]
 
 
-def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests: dict[str, str]) -> tuple[list[Problem], set[tuple]]:
+def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests: dict[str, str],
+                          tables: dict[str, Table]) -> tuple[list[Problem], set[tuple]]:
     """frictionless's problems, and the damaged places: (file, row) and (file, field) of every cell error."""
     checked = [for_frictionless(r, skip) for r in descriptor["resources"] if r.get("name") not in skip]
     if not checked:
         return [], set()
     package_descriptor = {k: v for k, v in descriptor.items() if k != "resources"} | {"resources": checked}
     try:
-        row_errors, package_errors = frictionless_errors(package_descriptor, root, digests)
+        row_errors, package_errors = frictionless_errors(package_descriptor, root, digests, tables)
     except Exception as exc:  # frictionless raises on descriptors it cannot load
         return [Problem("datapackage.json", None, None, "descriptor", f"frictionless cannot load the package: {exc}")], set()
     declared = resources(package_descriptor)
@@ -294,7 +311,7 @@ def validate_package(root: Path) -> list[Problem]:
         except OSError as exc:
             raise CannotRun(f"{resource.path}: cannot be read ({exc})")
         digests[name] = hashlib.sha256(content.data).hexdigest()
-        if not run_stage("file", resource, problems, content, resource):
+        if not file_stage(resource, content, digests[name], problems):
             unreadable.add(name)
             continue
         try:
@@ -305,9 +322,9 @@ def validate_package(root: Path) -> list[Problem]:
             unreadable.add(name)
     targets = {fk.get("reference", {}).get("resource") for r in declared.values() for fk in r.foreign_keys}
     undeclared = {t for t in targets if t} - set(declared)  # reported by the descriptor stage
-    found, damaged = frictionless_problems(descriptor, root, unreadable | undeclared, digests)
-    descriptor_key = memo_key([for_frictionless(r, set()) for r in descriptor["resources"]],
-                              {k: v for k, v in descriptor.items() if k != "resources"})
+    found, damaged = frictionless_problems(descriptor, root, unreadable | undeclared, digests, tables)
+    # The own rules read the resources' declarations, never the package's title, version or dates.
+    descriptor_key = memo_key([for_frictionless(r, set()) for r in descriptor["resources"]])
     problems += found + own_rule_problems(tables, declared, damaged, digests, descriptor_key)
     return sorted(problems, key=lambda p: p.rule in LAST)
 
@@ -320,6 +337,17 @@ def parse(path: Path, resource: Resource, digest: str) -> Table:
         _MEMO[key] = (raw, to_typed(raw, resource))
     raw, typed = _MEMO[key]
     return Table(resource, raw.copy(), typed.copy())  # a rule that changed a frame would change only its own copy
+
+
+def file_stage(resource: Resource, content: FileContent, digest: str, problems: list[Problem]) -> bool:
+    """The file stage's rules (remembered: they read only the bytes and the resource's declaration)."""
+    key = memo_key("file", resource.descriptor, digest)
+    if key not in _MEMO:
+        found: list[Problem] = []
+        _MEMO[key] = (run_stage("file", resource, found, content, resource), found)
+    readable, found = _MEMO[key]
+    problems += found
+    return readable
 
 
 def run_stage(stage: str, resource: Resource, problems: list[Problem], *args) -> bool:

@@ -217,19 +217,13 @@ def test_resource_added_is_minor_and_removed_is_major(old_and_new):
 
 # --- the command line: git refs and release archives ---------------------------------------
 
-def run_diff(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    """`python -m scripts.diff ARGS` in cwd (the scripts/ found there)."""
-    return subprocess.run([sys.executable, "-m", "scripts.diff", *args], cwd=cwd, capture_output=True, text=True)
-
-
-def test_git_refs_from_the_command_line(release_repo, capsys):
+def test_git_refs(release_repo, capsys):
     release_git(release_repo, "tag", "-a", "v1.0.0", "-m", "v1.0.0")
     rows = read_rows(release_repo, "countries.csv")
     write_rows(release_repo, "countries.csv", rows + [["ZZ", "ZZZ", "Zedland"]])
     release_git(release_repo, "commit", "-qam", "Add a country")
-    done = run_diff(release_repo, "v1.0.0", "HEAD", "--json")
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    assert diff.main(["v1.0.0", "HEAD", "--json"], repo=release_repo) == 0
+    report = json.loads(capsys.readouterr().out)
     assert report["level"] == "minor"
     assert [r["country_code"] for r in report["resources"]["countries"]["rows_added"]] == ["ZZ"]
     assert diff.main(["v1.0.0", "HEAD"], repo=release_repo) == 0
@@ -238,11 +232,11 @@ def test_git_refs_from_the_command_line(release_repo, capsys):
     assert "### Added" in markdown
 
 
-def test_unknown_ref_is_a_clear_error(release_repo):
-    done = run_diff(release_repo, "no-such-branch", "HEAD")
-    assert done.returncode == 2
-    assert "'no-such-branch' is neither a release archive (.zip), a package folder, nor a git ref" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_unknown_ref_is_a_clear_error(release_repo, capsys):
+    assert diff.main(["no-such-branch", "HEAD"], repo=release_repo) == 2
+    err = capsys.readouterr().err
+    assert "'no-such-branch' is neither a release archive (.zip), a package folder, nor a git ref" in err
+    assert "Traceback" not in err
 
 
 # --- released versions without tags (a fresh clone of main has none) ----------------------
@@ -254,6 +248,7 @@ def history(tmp_path_factory) -> dict:
 
 
 def test_diff_v1_0_0_head_without_tags_from_the_command_line(history):
+    """The one run through the command line: a released version found without tags."""
     assert release_git(history["repo"], "tag").strip() == ""
     done = subprocess.run([sys.executable, "-m", "scripts.diff", "v1.0.0", "HEAD", "--json", "--repo", str(history["repo"])],
                           cwd=REPO_ROOT, capture_output=True, text=True)
@@ -286,14 +281,12 @@ def zip_folder(folder: Path, dest: Path) -> Path:
     return dest
 
 
-def test_release_archives_are_compared(old_and_new, tmp_path):
+def test_release_archives_are_compared(old_and_new, tmp_path, capsys):
     old, new = old_and_new
     drop_column(new, "tier_status", "tier_status.csv", "notes")
     old_zip, new_zip = zip_folder(old, tmp_path / "old.zip"), zip_folder(new, tmp_path / "new.zip")
-    done = subprocess.run([sys.executable, "-m", "scripts.diff", str(old_zip), str(new_zip), "--json"],
-                          cwd=REPO_ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
+    assert diff.main([str(old_zip), str(new_zip), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
     assert report["level"] == "major"
     assert report["resources"]["tier_status"]["fields_removed"] == ["notes"]
 

@@ -26,6 +26,7 @@ from conftest import REPO_ROOT
 
 import scripts
 from scripts.load import CannotLoad, LoadError, declared_dtypes, load, package_root, package_version, resource_names
+from scripts.load import main as load_main
 from scripts.package_io import load_descriptor, resources
 
 START, END = "<!-- loading:start -->", "<!-- loading:end -->"
@@ -201,21 +202,21 @@ def test_load_reports_a_blank_line_instead_of_a_row_of_nothing(package):
         load("countries", package)
 
 
-def test_load_command_prints_dtypes_and_exits_with_clear_codes(package):
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "scripts.load", *args, "--root", str(package)],
-                              cwd=REPO_ROOT, capture_output=True, text=True)
-    ok = run("tier_status")
+def test_load_command_prints_dtypes_and_exits_with_clear_codes(package, capsys):
+    """One run through the command line; the exit codes in process."""
+    ok = subprocess.run([sys.executable, "-m", "scripts.load", "tier_status", "--root", str(package)],
+                        cwd=REPO_ROOT, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert re.search(r"edition\s+Int64", ok.stdout) and re.search(r"kosovo_ranked\s+boolean", ok.stdout)
     assert "Federal Republic of Yugoslavia" in ok.stdout
-    unknown = run("nope")
-    assert unknown.returncode == 2 and "no resource named 'nope'" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert load_main(["nope", "--root", str(package)]) == 2
+    err = capsys.readouterr().err
+    assert "no resource named 'nope'" in err and "Traceback" not in err
     path = package / "data" / "countries.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("AL,ALB", "AL,ALB,extra"), encoding="utf-8")
-    bad = run("countries")
-    assert bad.returncode == 1 and "data/countries.csv, row 2: 4 cells, but the header has 3" in bad.stderr
-    assert "Traceback" not in bad.stderr
+    assert load_main(["countries", "--root", str(package)]) == 1
+    err = capsys.readouterr().err
+    assert "data/countries.csv, row 2: 4 cells, but the header has 3" in err and "Traceback" not in err
 
 
 # --------------------------------------------------------------------------------------

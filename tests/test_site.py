@@ -564,6 +564,7 @@ def browser(built):
         shutil.rmtree(profile, ignore_errors=True)
 
 
+@pytest.mark.browser
 def test_every_page_opens_without_console_errors(browser, built):
     browser.viewport(1280, 900)
     for page in sorted(built.glob("*.html")):
@@ -588,6 +589,7 @@ def choose(tab: Tab, name: str, value: str) -> None:
            " s.dispatchEvent(new Event('change', {bubbles: true})); })()")
 
 
+@pytest.mark.browser
 def test_filters_narrow_the_rows_to_what_the_csv_says(browser):
     frame = read_csv(REPO, "victim_demographics")
     browser.open(browser.base + "victim_demographics.html")
@@ -614,6 +616,7 @@ def test_filters_narrow_the_rows_to_what_the_csv_says(browser):
     assert visible_rows(browser) == int((frame["reference_year"] == year).sum())
 
 
+@pytest.mark.browser
 def test_sort_buttons_work_from_the_keyboard(browser):
     frame = read_csv(REPO, "victim_demographics")
     browser.open(browser.base + "victim_demographics.html")
@@ -633,6 +636,7 @@ def test_sort_buttons_work_from_the_keyboard(browser):
     assert browser.js("Array.from(document.querySelectorAll('select, input')).every(e => e.labels.length > 0 && e.tabIndex >= 0)")
 
 
+@pytest.mark.browser
 def test_a_source_link_leads_to_its_row_on_the_sources_page(browser):
     frame = read_csv(REPO, "victim_demographics")
     browser.open(browser.base + "victim_demographics.html")
@@ -647,6 +651,7 @@ def test_a_source_link_leads_to_its_row_on_the_sources_page(browser):
     assert browser.problems() == []
 
 
+@pytest.mark.browser
 def test_overview_screenshots_and_first_render(browser, tmp_path):
     shots = Path(SHOTS) if SHOTS else tmp_path
     shots.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import Problem, Table, first_of_groups, lookup, published_year, rule, source_published, today
+from . import Problem, Table, lookup, published_year, rule, source_published, today
 from ..package_io import csv_row_number
 
 
@@ -121,31 +121,59 @@ def rule_breakdown_flags(t: Table, ctx) -> list[Problem]:
     return problems
 
 
-def parts_with_totals(t: Table) -> pd.DataFrame:
-    """The breakdown rows of victim_demographics with their source's total (_total, missing if there is
-    none or it does not read as a number), whether that total row exists (_has_total), and whether any
-    category of the same breakdown alone exceeds it (_any_over)."""
-    ty, r = t.typed, t.raw
-    group = t.resource.figure_group
-    totals = totals_of(t)
-    parts = ty[r["dimension"] != "total"]
-    joined = parts.join(totals.rename("_total"), on=group).join(
-        pd.Series(True, index=totals.index, name="_has_total"), on=group)
-    joined["_has_total"] = joined["_has_total"].fillna(False).astype(bool)
-    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
-    keys = [joined[c] for c in group + ["dimension"]]
-    joined["_any_over"] = over.groupby(keys, dropna=False, sort=False).transform("any").astype(bool)
-    return joined
+# The rules that add figures up walk the rows in plain Python (Table.rows): a missing or unreadable
+# number is None and compares as neither larger nor smaller, as pandas' NA does.
+
+def key_of(cells: dict, fields: list[str]) -> tuple:
+    return tuple(cells[f] for f in fields)
 
 
-def totals_of(t: Table) -> pd.Series:
-    """Each source's stated or derived total, indexed by t.resource.figure_group.
+def exceeds(value, limit) -> bool:
+    """value > limit, where both are numbers; False where either is missing."""
+    return value is not None and limit is not None and value > limit
+
+
+def figure_totals(t: Table) -> dict[tuple, int | None]:
+    """Each source's stated or derived total by figure group (t.resource.figure_group).
 
     A second total for the same group (a duplicate key, or a total with a wrong category)
-    is reported by other rules; the first one stands, so that joins stay one-to-one.
+    is reported by other rules; the first one stands.
     """
-    totals = t.typed[t.raw["dimension"] == "total"].drop_duplicates(t.resource.figure_group)
-    return totals.set_index(t.resource.figure_group)["victims"]
+    group, totals = t.resource.figure_group, {}
+    for _, raw, typed in t.rows:
+        if raw["dimension"] == "total":
+            totals.setdefault(key_of(typed, group), typed["victims"])
+    return totals
+
+
+def sum_by(rows: list[tuple[int, dict, dict]], key) -> dict[tuple, int]:
+    """The victims of rows added up per key(typed cells); missing figures count as nothing."""
+    sums: dict[tuple, int] = {}
+    for _, _, typed in rows:
+        sums[key(typed)] = sums.get(key(typed), 0) + (typed["victims"] or 0)
+    return sums
+
+
+def firsts(rows: list[tuple[int, dict, dict]], key) -> list[tuple[int, dict, dict]]:
+    """The first row of each key(typed cells), so that a group's problem is reported once."""
+    seen, out = set(), []
+    for row in rows:
+        k = key(row[2])
+        if k not in seen:
+            seen.add(k)
+            out.append(row)
+    return out
+
+
+def breakdown_parts(t: Table) -> tuple[list, dict, set]:
+    """The breakdown rows of victim_demographics, each source's totals, and the breakdowns (figure group
+    and dimension) of which one category alone exceeds the total."""
+    group = t.resource.figure_group
+    parts = [row for row in t.rows if row[1]["dimension"] != "total"]
+    totals = figure_totals(t)
+    over = {key_of(typed, group + ["dimension"]) for _, _, typed in parts
+            if exceeds(typed["victims"], totals.get(key_of(typed, group)))}
+    return parts, totals, over
 
 
 # A category that is part of another: girls are both female and children, and so on.
@@ -161,42 +189,46 @@ CONTAINED_IN = {
       resources='victim_demographics',
       description="No category exceeds its source's total or the category containing it; a complete, exclusive breakdown adds up to its total, which exists.")
 def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
-    ty, r = t.typed, t.raw
+    group = t.resource.figure_group
+    by_breakdown = lambda typed: key_of(typed, group + ["dimension"])
+    parts, totals, over = breakdown_parts(t)
+    total_of = lambda typed: totals.get(key_of(typed, group))
     problems = []
     # No category exceeds its source's total.
-    joined = parts_with_totals(t)
-    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
-    problems += t.problems(over.reindex(r.index, fill_value=False), "victims", "exceeds-total",
-                           lambda i: f"{r['category'][i]} = {r['victims'][i]} exceeds the same source's total of {joined['_total'][i]} "
-                           f"for {r['reference_year'][i]} ({r['population'][i]})")
+    for i, raw, typed in parts:
+        if exceeds(typed["victims"], total_of(typed)):
+            problems.append(t.problem(i, "victims", "exceeds-total",
+                                      f"{raw['category']} = {raw['victims']} exceeds the same source's total of {total_of(typed)} "
+                                      f"for {raw['reference_year']} ({raw['population']})"))
     # A complete, exclusive breakdown adds up to the total, which must exist. (When one of its
     # categories alone exceeds the total, that is the problem, not also the sum.)
-    group = t.resource.figure_group + ["dimension"]
-    complete = joined[joined["breakdown_complete"].fillna(False) & joined["breakdown_exclusive"].fillna(False)]
-    sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(complete, group) & ~complete["_any_over"]
-    label = lambda i: f"{r['dimension'][i]} breakdown of {r['source_id'][i]} for {r['reference_year'][i]} ({r['population'][i]})"
-    problems += t.problems((first & ~complete["_has_total"]).reindex(r.index, fill_value=False), "dimension",
-                           "breakdown-no-total",
-                           lambda i: f"the complete {label(i)} has no total row from the same source to add up to")
-    problems += t.problems((first & (sums != complete["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims",
-                           "breakdown-sum",
-                           lambda i: f"the complete {label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]}")
-    parts = ty[r["dimension"] != "total"]
+    complete = [row for row in parts if row[2]["breakdown_complete"] and row[2]["breakdown_exclusive"]]
+    sums = sum_by(complete, by_breakdown)
+    first = [row for row in firsts(complete, by_breakdown) if by_breakdown(row[2]) not in over]
+    label = lambda raw: f"{raw['dimension']} breakdown of {raw['source_id']} for {raw['reference_year']} ({raw['population']})"
+    problems += [t.problem(i, "dimension", "breakdown-no-total",
+                           f"the complete {label(raw)} has no total row from the same source to add up to")
+                 for i, raw, typed in first if key_of(typed, group) not in totals]
+    problems += [t.problem(i, "victims", "breakdown-sum",
+                           f"the complete {label(raw)} adds up to {sums[by_breakdown(typed)]}, not to the total of {total_of(typed)}")
+                 for i, raw, typed in first if total_of(typed) is not None and sums[by_breakdown(typed)] != total_of(typed)]
     # Nested categories: girls never exceed females or children of the same source.
-    # One column per category, one row per figure group, joined onto the sex_age rows.
     containers = {pair for outers in CONTAINED_IN.values() for pair in outers}
-    is_container = pd.MultiIndex.from_arrays([parts["dimension"], parts["category"]]).isin(list(containers))
-    wide = (parts[is_container].drop_duplicates(t.resource.figure_group + ["category"])
-            .set_index(t.resource.figure_group + ["category"])["victims"].unstack("category"))
-    inner = parts[parts["dimension"] == "sex_age"].join(wide.add_prefix("_outer_"), on=t.resource.figure_group)
+    outer_values: dict[tuple, int | None] = {}
+    for _, _, typed in parts:
+        if (typed["dimension"], typed["category"]) in containers:
+            outer_values.setdefault(key_of(typed, group) + (typed["category"],), typed["victims"])
+    given = {k[-1] for k in outer_values}
+    inner = [row for row in parts if row[2]["dimension"] == "sex_age"]
     for (dim, cat), outers in CONTAINED_IN.items():
         for outer_dim, outer_cat in outers:
-            outer = inner.get(f"_outer_{outer_cat}")
-            if outer is None:
+            if outer_cat not in given:
                 continue  # no source gives this container at all
-            problems += t.problems((inner["category"] == cat) & (inner["victims"] > outer), "victims", "exceeds-total",
-                                   lambda i, oc=outer_cat, o=outer: f"{r['category'][i]} = {r['victims'][i]} exceeds {oc} = {int(o[i])} of the same source")
+            for i, raw, typed in inner:
+                outer = outer_values.get(key_of(typed, group) + (outer_cat,))
+                if typed["category"] == cat and exceeds(typed["victims"], outer):
+                    problems.append(t.problem(i, "victims", "exceeds-total",
+                                              f"{raw['category']} = {raw['victims']} exceeds {outer_cat} = {outer} of the same source"))
     return problems
 
 
@@ -204,16 +236,21 @@ def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
       resources='victim_demographics',
       description="The categories of an exclusive breakdown that is not complete never add up to more than the same source's total (a complete one adds up to it exactly).")
 def rule_exclusive_parts_within_total(t: Table, ctx) -> list[Problem]:
-    r = t.raw
-    group = t.resource.figure_group + ["dimension"]
-    joined = parts_with_totals(t)
-    joined = joined[joined["breakdown_exclusive"].fillna(False) & ~joined["breakdown_complete"].fillna(False)
-                    & ~joined["_any_over"]]  # one category alone above the total is exceeds-total's problem
-    sums = joined.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(joined, group)
-    return t.problems((first & (sums > joined["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims", "parts-exceed-total",
-                      lambda i: f"the {r['dimension'][i]} categories of {r['source_id'][i]} for {r['reference_year'][i]} "
-                      f"({r['population'][i]}) add up to {sums[i]}, more than its total of {joined['_total'][i]}")
+    group = t.resource.figure_group
+    by_breakdown = lambda typed: key_of(typed, group + ["dimension"])
+    parts, totals, over = breakdown_parts(t)
+    # One category alone above the total is exceeds-total's problem.
+    open_sets = [row for row in parts if row[2]["breakdown_exclusive"] and not row[2]["breakdown_complete"]
+                 and by_breakdown(row[2]) not in over]
+    sums = sum_by(open_sets, by_breakdown)
+    problems = []
+    for i, raw, typed in firsts(open_sets, by_breakdown):
+        total = totals.get(key_of(typed, group))
+        if exceeds(sums[by_breakdown(typed)], total):
+            problems.append(t.problem(i, "victims", "parts-exceed-total",
+                                      f"the {raw['dimension']} categories of {raw['source_id']} for {raw['reference_year']} "
+                                      f"({raw['population']}) add up to {sums[by_breakdown(typed)]}, more than its total of {total}"))
+    return problems
 
 
 # Sums of sex_age categories that may not exceed a category of the same source: girls and women
@@ -226,27 +263,36 @@ NESTED_SUMS = {
 }
 
 
+def missing_last(key: tuple) -> tuple:
+    """A sort key that orders tuples holding None, which goes last."""
+    return tuple((v is None, v if v is not None else 0) for v in key)
+
+
 @rule('nested-sum',
       resources='victim_demographics',
       description="Sex-and-age categories never add up to more than the sex or age category that contains them (girls + women <= female).")
 def rule_nested_sums(t: Table, ctx) -> list[Problem]:
-    r, ty = t.raw, t.typed
     group = t.resource.figure_group
-    cells = ty.assign(_cat=r["category"]).drop_duplicates(group + ["_cat"]).set_index(group + ["_cat"])["victims"].unstack("_cat")
+    # The first figure of each category in each figure group.
+    cells: dict[tuple, dict[str, int | None]] = {}
+    for _, raw, typed in t.rows:
+        cells.setdefault(key_of(typed, group), {}).setdefault(raw["category"], typed["victims"])
+    given = {category for figures in cells.values() for category in figures}
     problems = []
     for (dim, outer), inner in NESTED_SUMS.items():
-        if outer not in cells:
+        if outer not in given:
             continue
-        parts = cells.reindex(columns=inner)
-        total_inner = parts.sum(axis=1, min_count=1)
-        # A single part above its container is reported by exceeds-total already: here only sums.
-        single = parts.gt(cells[outer], axis=0).fillna(False).any(axis=1)
-        bad = cells.index[(total_inner > cells[outer]).fillna(False) & ~single]
-        for key in bad:
-            rows = (ty[group] == pd.Series(key, index=group)).all(axis=1) & (r["category"] == outer)
-            problems += t.problems(rows, "victims", "nested-sum",
-                                   lambda i, inner=inner, n=int(total_inner[key]):
-                                   f"{' + '.join(inner)} = {n} of the same source exceeds {outer} = {r['victims'][i]}")
+        for key in sorted(cells, key=missing_last):
+            parts = [cells[key].get(c) for c in inner]
+            container = cells[key].get(outer)
+            known = [p for p in parts if p is not None]
+            # A single part above its container is reported by exceeds-total already: here only sums.
+            if not known or not exceeds(sum(known), container) or any(exceeds(p, container) for p in known):
+                continue
+            for i, raw, typed in t.rows:
+                if None not in key and key_of(typed, group) == key and raw["category"] == outer:
+                    problems.append(t.problem(i, "victims", "nested-sum",
+                                              f"{' + '.join(inner)} = {sum(known)} of the same source exceeds {outer} = {raw['victims']}"))
     return problems
 
 
@@ -331,27 +377,27 @@ def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
     demo = ctx.tables.get("victim_demographics")
     if demo is None:
         return []
-    totals = totals_of(demo)
-    counts = t.typed[t.raw["basis"] == "count"]
-    joined = counts.join(totals.rename("_total"), on=t.resource.figure_group).join(
-        pd.Series(True, index=totals.index, name="_has_total"), on=t.resource.figure_group)
-    joined["_has_total"] = joined["_has_total"].fillna(False).astype(bool)
-    over = (joined["victims"] > joined["_total"]).fillna(False).astype(bool)
-    r = t.raw
-    problems = t.problems(over.reindex(r.index, fill_value=False), "victims", "exceeds-total",
-                          lambda i: f"{r['country_code'][i]} = {r['victims'][i]} exceeds the total of {joined['_total'][i]} "
-                          f"that {r['source_id'][i]} gives for {r['reference_year'][i]} in {demo.file}")
-    group = t.resource.figure_group + ["role"]
-    joined["_any_over"] = over.groupby([joined[c] for c in group], dropna=False, sort=False).transform("any").astype(bool)
-    complete = joined[joined["breakdown_complete"].fillna(False)]
-    sums = complete.groupby(group, dropna=False, sort=False)["victims"].transform("sum")
-    first = first_of_groups(complete, group) & ~complete["_any_over"]  # one country above the total is the problem
-    label = lambda i: f"the complete breakdown by country of {r['source_id'][i]} for {r['reference_year'][i]}"
-    problems += t.problems((first & ~complete["_has_total"]).reindex(r.index, fill_value=False), "victims",
-                           "breakdown-no-total", lambda i: f"{label(i)} has no total in {demo.file} to add up to")
-    problems += t.problems((first & (sums != complete["_total"]).fillna(False)).reindex(r.index, fill_value=False), "victims",
-                           "breakdown-sum",
-                           lambda i: f"{label(i)} adds up to {sums[i]}, not to the total of {complete['_total'][i]} in {demo.file}")
+    group = t.resource.figure_group
+    by_set = lambda typed: key_of(typed, group + ["role"])
+    totals = figure_totals(demo)
+    total_of = lambda typed: totals.get(key_of(typed, group))
+    counts = [row for row in t.rows if row[1]["basis"] == "count"]
+    problems = []
+    for i, raw, typed in counts:
+        if exceeds(typed["victims"], total_of(typed)):
+            problems.append(t.problem(i, "victims", "exceeds-total",
+                                      f"{raw['country_code']} = {raw['victims']} exceeds the total of {total_of(typed)} "
+                                      f"that {raw['source_id']} gives for {raw['reference_year']} in {demo.file}"))
+    over = {by_set(typed) for _, _, typed in counts if exceeds(typed["victims"], total_of(typed))}
+    complete = [row for row in counts if row[2]["breakdown_complete"]]
+    sums = sum_by(complete, by_set)
+    first = [row for row in firsts(complete, by_set) if by_set(row[2]) not in over]  # one country above the total is the problem
+    label = lambda raw: f"the complete breakdown by country of {raw['source_id']} for {raw['reference_year']}"
+    problems += [t.problem(i, "victims", "breakdown-no-total", f"{label(raw)} has no total in {demo.file} to add up to")
+                 for i, raw, typed in first if key_of(typed, group) not in totals]
+    problems += [t.problem(i, "victims", "breakdown-sum",
+                           f"{label(raw)} adds up to {sums[by_set(typed)]}, not to the total of {total_of(typed)} in {demo.file}")
+                 for i, raw, typed in first if total_of(typed) is not None and sums[by_set(typed)] != total_of(typed)]
     return problems
 
 

@@ -17,14 +17,16 @@ SUBSET_MEASURES = [
       resources='law_enforcement',
       description="Within one source, period, unit and offence scope, convictions and prison sentences never exceed prosecutions, nor closed premises inspected ones.")
 def rule_subset_measures_within_their_set(t: Table, ctx) -> list[Problem]:
-    r, ty = t.raw, t.typed
     group = ["source_id", "period_start", "period_end", "unit", "offences"]
     problems = []
     for smaller, larger in SUBSET_MEASURES:
-        outer = (ty[r["measure"] == larger].drop_duplicates(group).set_index(group)["value"].rename("_outer"))
-        inner = ty[r["measure"] == smaller].join(outer, on=group)
-        bad = (inner["value"] > inner["_outer"]).reindex(r.index, fill_value=False)
-        problems += t.problems(bad, "value", "measure-exceeds",
-                               lambda i, s=smaller, g=larger, o=inner["_outer"]:
-                               f"{s} = {r['value'][i]} exceeds {g} = {int(o[i])} of the same source and period")
+        outer: dict[tuple, int | None] = {}  # the first figure of the larger measure in each set
+        for _, raw, typed in t.rows:
+            if raw["measure"] == larger:
+                outer.setdefault(tuple(typed[f] for f in group), typed["value"])
+        for i, raw, typed in t.rows:
+            limit = outer.get(tuple(typed[f] for f in group))
+            if raw["measure"] == smaller and typed["value"] is not None and limit is not None and typed["value"] > limit:
+                problems.append(t.problem(i, "value", "measure-exceeds",
+                                          f"{smaller} = {raw['value']} exceeds {larger} = {limit} of the same source and period"))
     return problems
