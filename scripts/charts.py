@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Draw the package's charts as PNG files in docs/charts/.
 
-    python -m scripts.charts [PACKAGE_DIR] [--out DIR]
+    python -m scripts.charts [PACKAGE_DIR] [--out DIR] [--force]
 
 The charts are drawn so that they cannot be misread:
 
@@ -18,12 +18,20 @@ The charts are drawn so that they cannot be misread:
 
 Every chart's footnote names its source_ids. Same data, same PNG bytes.
 
+Drawing takes seconds, so the charts are drawn again only when what they are drawn from has
+changed: docs/charts/fingerprint.json records the sha256 of the inputs (the data files,
+datapackage.json's resources, the drawing and loading code, the versions of matplotlib, Pillow,
+numpy and pandas) and of each PNG. A changed input, or a PNG that is not the one recorded,
+redraws them all; --force redraws them anyway.
+
 Exit status: 0 written, 1 the data does not match its schema, 2 cannot run.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
+import json
 import sys
 import textwrap
 from dataclasses import dataclass, field
@@ -42,7 +50,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402  (installed with matplotlib)
 
 from .load import CannotLoad, LoadError, load
-from .package_io import ROOT, CannotRun, load_descriptor, resources
+from .package_io import ROOT, CannotRun, load_descriptor, resources, write_atomic, write_bytes_atomic
 
 OUT_DIR = Path("docs") / "charts"
 
@@ -836,17 +844,62 @@ def png_bytes(chart: Chart) -> bytes:
 
 def save(chart: Chart, out_dir: Path) -> Path:
     path = out_dir / chart.filename
-    path.write_bytes(png_bytes(chart))
+    write_bytes_atomic(path, png_bytes(chart))
     return path
+
+
+FINGERPRINT = "fingerprint.json"
+CODE = ["charts.py", "load.py", "package_io.py"]  # this folder's modules that the drawing depends on
+
+
+def inputs_fingerprint(root: Path) -> str:
+    """sha256 of everything the charts are drawn from: each resource's declaration (without its
+    bytes and hash, which follow the data) and data file, the code, and the drawing libraries."""
+    import PIL
+
+    digest = hashlib.sha256()
+    for name in CODE:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    digest.update(" ".join([matplotlib.__version__, PIL.__version__, np.__version__, pd.__version__]).encode())
+    for resource in resources(load_descriptor(root)).values():
+        declared = {k: v for k, v in resource.descriptor.items() if k not in ("bytes", "hash")}
+        digest.update(json.dumps(declared, sort_keys=True).encode())
+        path = root / resource.path
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    return digest.hexdigest()
+
+
+def recorded(out_dir: Path, inputs: str) -> dict:
+    """What fingerprint.json says about the charts in out_dir: the inputs and each PNG's sha256."""
+    return {"inputs": inputs, "charts": {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                                         for p in sorted(out_dir.glob("*.png"))}}
+
+
+def up_to_date(out_dir: Path, inputs: str) -> bool:
+    """The PNGs in out_dir are those fingerprint.json records, drawn from these very inputs."""
+    try:
+        written = json.loads((out_dir / FINGERPRINT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return written == recorded(out_dir, inputs)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Draw the charts of the package into docs/charts/.")
     parser.add_argument("package", nargs="?", default=str(ROOT), help="folder holding datapackage.json (default: this repository)")
     parser.add_argument("--out", default=None, help="output folder (default: PACKAGE/docs/charts)")
+    parser.add_argument("--force", action="store_true", help="draw the charts even if their inputs have not changed")
     args = parser.parse_args(argv)
     root = Path(args.package)
     out_dir = Path(args.out) if args.out else root / OUT_DIR
+    try:
+        inputs = inputs_fingerprint(root)
+    except CannotRun as exc:
+        print(f"CANNOT RUN: {exc}", file=sys.stderr)
+        return 2
+    if not args.force and up_to_date(out_dir, inputs):
+        print(f"{out_dir}: the charts are those of the data (fingerprint.json); --force draws them again")
+        return 0
     with matplotlib.rc_context(RC):
         try:
             charts = build_charts(root)
@@ -862,6 +915,7 @@ def main(argv: list[str] | None = None) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         for chart in charts:
             print(f"wrote {save(chart, out_dir)}")
+    write_atomic(out_dir / FINGERPRINT, json.dumps(recorded(out_dir, inputs), indent=2) + "\n")
     return 0
 
 

@@ -244,11 +244,15 @@ def write_atomic(path: Path, text: str) -> None:
 
     An interruption leaves either the old file or the new one, never a half-written one.
     """
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """write_atomic for bytes (a PNG, a database)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

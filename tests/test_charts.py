@@ -3,6 +3,7 @@ year drawn as zero, no part-year figure hidden or passed off as a whole year, se
 marked, Special Case kept off the tier scale, incomplete country breakdowns saying so."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -183,9 +184,42 @@ def test_command_line_runs_as_a_module_and_names_what_is_missing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_chart_drawn_here_is_byte_for_byte_the_committed_one(real_charts):
+    """Drawing is reproducible on this machine: the freshness test (test_generate.py) trusts
+    fingerprint.json to say whether the committed PNGs are those of the data."""
+    import matplotlib
+    with matplotlib.rc_context(charts.RC):
+        drawn = charts.png_bytes(real_charts["victims-by-sex"])
+    assert drawn == (REPO_ROOT / "docs" / "charts" / "victims-by-sex.png").read_bytes()
+
+
+def test_charts_are_drawn_again_only_when_an_input_or_a_png_changed(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "package"
+    shutil.copytree(REPO_ROOT / "data", root / "data")
+    shutil.copytree(REPO_ROOT / "docs" / "charts", root / "docs" / "charts")
+    shutil.copy(REPO_ROOT / "datapackage.json", root)
+
+    def drawing(_root):
+        raise RuntimeError("drawn")
+    monkeypatch.setattr(charts, "build_charts", drawing)
+    assert charts.main([str(root)]) == 0
+    assert "the charts are those of the data" in capsys.readouterr().out
+    png = root / "docs" / "charts" / "tip-tiers.png"
+    png.write_bytes(png.read_bytes() + b"\0")
+    with pytest.raises(RuntimeError, match="drawn"):
+        charts.main([str(root)])
+    png.write_bytes(png.read_bytes()[:-1])
+    assert charts.main([str(root)]) == 0
+    tiers = root / "data" / "tier_status.csv"
+    tiers.write_text(tiers.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="drawn"):
+        charts.main([str(root)])
+
+
 def test_committed_charts_are_every_chart_and_small():
     folder = REPO_ROOT / "docs" / "charts"
     assert sorted(p.name for p in folder.glob("*.png")) == sorted(EXPECTED)
+    assert sorted(json.loads((folder / charts.FINGERPRINT).read_text(encoding="utf-8"))["charts"]) == sorted(EXPECTED)
     for name in EXPECTED:
         data = (folder / name).read_bytes()
         assert data.startswith(PNG_MAGIC) and 5_000 < len(data) < MAX_PNG_BYTES, (name, len(data))

@@ -245,18 +245,22 @@ def test_database_rejects_a_row_that_breaks_a_foreign_key(released):
 # A second release: compare link to the previous tag, the level check and its override
 # --------------------------------------------------------------------------------------
 
-def test_next_release_links_to_the_previous_tag(release_repo, capsys):
+def test_next_release_is_level_checked_and_links_to_the_previous_tag(release_repo, capsys):
     tag(release_repo, "5.0.0")
     edit_descriptor(release_repo, widen_an_enum)
     add_unreleased_entry(release_repo, "sources.kind also allows court_record.")
     commit_all(release_repo)
-    code, out, err = run_release(release_repo, "5.1.0", "--git", capsys=capsys)
+    code, _, err = run_release(release_repo, "5.0.1", capsys=capsys)
+    assert code == 1 and "need a minor release" in err
+    # --allow-level overrides the check; the release then links to the previous tag
+    code, out, err = run_release(release_repo, "5.0.1", "--allow-level", "--git", capsys=capsys)
     assert code == 0, err
+    assert "overridden" in out and "need a minor release" in out
+    assert descriptor(release_repo)["version"] == "5.0.1"
     text = (release_repo / "CHANGELOG.md").read_text(encoding="utf-8")
     url = release.repo_url(descriptor(release_repo))
-    assert f"[5.1.0]: {url}/compare/v5.0.0...v5.1.0" in text
-    assert f"[Unreleased]: {url}/compare/v5.1.0...HEAD" in text
-    assert "need a minor release" in out
+    assert f"[5.0.1]: {url}/compare/v5.0.0...v5.0.1" in text
+    assert f"[Unreleased]: {url}/compare/v5.0.1...HEAD" in text
 
 
 def test_refuses_a_version_below_the_level_the_changes_need(release_repo, capsys):
@@ -275,19 +279,6 @@ def test_refuses_a_version_below_the_level_the_changes_need(release_repo, capsys
     assert "field notes removed" in err
     assert "Nothing was changed." in err
     assert state(release_repo) == before
-
-
-def test_allow_level_overrides_the_level_check(release_repo, capsys):
-    tag(release_repo, "5.0.0")
-    edit_descriptor(release_repo, widen_an_enum)
-    add_unreleased_entry(release_repo, "sources.kind also allows court_record.")
-    commit_all(release_repo)
-    code, _, err = run_release(release_repo, "5.0.1", capsys=capsys)
-    assert code == 1 and "need a minor release" in err
-    code, out, err = run_release(release_repo, "5.0.1", "--allow-level", capsys=capsys)
-    assert code == 0, err
-    assert "overridden" in out
-    assert descriptor(release_repo)["version"] == "5.0.1"
 
 
 # --------------------------------------------------------------------------------------
