@@ -44,7 +44,7 @@ validate: $(VALIDATE_ENV)  ## Validate the package (the main job)
 	$(PY) -m scripts.validate .
 
 test: $(DEV_ENV)  ## Run the test suite
-	$(PY) -m pytest -q -n auto --dist loadgroup
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 sort: $(VALIDATE_ENV)  ## Sort every CSV by its primary key, in place
 	$(PY) -m scripts.sort_rows .

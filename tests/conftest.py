@@ -319,17 +319,3 @@ settings.register_profile("ci", max_examples=3000, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "fast"))
 
-
-# --------------------------------------------------------------------------------------
-# Running on every core (pytest-xdist, `make test`): the tests of one module run in one worker,
-# so that a module's fixtures (a built site, a release, a browser) are made once; the fault
-# corpus, the longest module and one without shared fixtures, is spread over all workers.
-# --------------------------------------------------------------------------------------
-
-SPREAD_MODULES = {"test_faults.py"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name not in SPREAD_MODULES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
