@@ -158,7 +158,7 @@ def to_typed(raw: pd.DataFrame, resource: Resource) -> pd.DataFrame:
     Cells that do not parse become missing; the validator reports them separately,
     so the rules that run on the typed frame can skip them.
     """
-    typed = pd.DataFrame(index=raw.index)
+    columns = {}
     for field in resource.fields:
         name = field["name"]
         if name not in raw.columns:
@@ -169,19 +169,19 @@ def to_typed(raw: pd.DataFrame, resource: Resource) -> pd.DataFrame:
             nums = pd.to_numeric(col, errors="coerce").astype("float64")
             # Whole numbers that fit in 64 bits; anything else (1.5, 1e400, 10**30) is missing.
             nums = nums.where((nums == nums.round()) & (nums.abs() < INT64_LIMIT))
-            typed[name] = nums.astype("Float64").astype("Int64")
+            columns[name] = nums.astype("Float64").astype("Int64")
         elif kind == "number":
-            typed[name] = pd.to_numeric(col, errors="coerce").astype("Float64")
+            columns[name] = pd.to_numeric(col, errors="coerce").astype("Float64")
         elif kind == "boolean":
             true_values = field.get("trueValues", ["true"])
             false_values = field.get("falseValues", ["false"])
             is_true, is_false = col.isin(true_values), col.isin(false_values)
-            typed[name] = pd.Series(is_true.to_numpy(), index=col.index, dtype="boolean").where(is_true | is_false)
+            columns[name] = pd.Series(is_true.to_numpy(), index=col.index, dtype="boolean").where(is_true | is_false)
         elif kind == "date":
-            typed[name] = pd.to_datetime(col, format="%Y-%m-%d", errors="coerce")
+            columns[name] = pd.to_datetime(col, format="%Y-%m-%d", errors="coerce")
         else:
-            typed[name] = col.astype("string")
-    return typed
+            columns[name] = col.astype("string")
+    return pd.DataFrame(columns, index=raw.index)
 
 
 def primary_key_order(typed: pd.DataFrame, key: list[str]) -> pd.Index:

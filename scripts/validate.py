@@ -183,6 +183,18 @@ def looked_up(table: Table | None, fields: list[str], digest: str | None):
     return memo_key(table.raw[fields].to_numpy().tolist())
 
 
+def for_lookup(resource: dict, fields: set[str]) -> dict:
+    """A resource that this run only looks up through foreign keys, as frictionless gets it: the
+    fields the keys read keep their type, the others are read as they are ("any") and unchecked,
+    since the resource's own report is remembered from an earlier run. Same lookup, less parsing."""
+    schema = resource.get("schema")
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        return resource
+    kept = [f if not isinstance(f, dict) or f.get("name") in fields else {"name": f.get("name"), "type": "any"}
+            for f in schema["fields"]]
+    return resource | {"schema": {"fields": kept}}
+
+
 def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str],
                         tables: dict[str, Table]) -> tuple[list, list]:
     """frictionless's report as (resource name, error) pairs of the rows, and the descriptor's errors."""
@@ -211,9 +223,13 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     if todo:
         # frictionless reads (and checks) every declaration it is given: give it only the resources
         # to validate and those their foreign keys look up.
-        needed = set(todo) | {t for name in todo for t, _ in references[name]}
-        package = Package(lean | {"resources": [r for r in lean["resources"] if r.get("name") in needed]},
-                          basepath=str(root))
+        looked_up_fields: dict[str, set[str]] = {}
+        for name in todo:
+            for t, fields in references[name]:
+                looked_up_fields.setdefault(t, set()).update(fields if isinstance(fields, list) else [fields])
+        given = [r if r.get("name") in todo else for_lookup(r, looked_up_fields[r.get("name")])
+                 for r in lean["resources"] if r.get("name") in set(todo) | set(looked_up_fields)]
+        package = Package(lean | {"resources": given}, basepath=str(root))
         for name in todo:
             report = package.get_resource(name).validate()
             _MEMO[keys[name]] = ([(name, e) for task in report.tasks for e in task.errors], list(report.errors))
