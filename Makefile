@@ -1,7 +1,7 @@
 # Two commands are all the set-up there is: `make validate` and `make test`.
 # `make validate` builds .venv with only what validation needs (requirements-validate.txt:
 # frictionless, pandas and their pinned dependencies); `make test` and the other
-# development targets add requirements-dev.txt (pytest, hypothesis, matplotlib, hatchling).
+# development targets add requirements-dev.txt (pytest, pytest-xdist, hypothesis, matplotlib, hatchling).
 # Both lists pin every package, so pip installs them as listed (--no-deps, no resolver) and
 # leaves byte-compiling to first use (--no-compile). Where the system Python has a pip that
 # can install into another environment (--python), .venv is made without a pip of its own
@@ -43,7 +43,7 @@ $(DEV_ENV): requirements-dev.txt $(VALIDATE_ENV)
 validate: $(VALIDATE_ENV)  ## Validate the package (the main job)
 	$(PY) -m scripts.validate .
 
-test: $(DEV_ENV)  ## Run the test suite
+test: $(DEV_ENV)  ## Run the test suite, on every core
 	$(PY) -m pytest -q -n auto --dist loadfile
 
 sort: $(VALIDATE_ENV)  ## Sort every CSV by its primary key, in place
