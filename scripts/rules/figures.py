@@ -171,9 +171,31 @@ def breakdown_parts(t: Table) -> tuple[list, dict, set]:
     group = t.resource.figure_group
     parts = [row for row in t.rows if row[1]["dimension"] != "total"]
     totals = figure_totals(t)
-    over = {key_of(typed, group + ["dimension"]) for _, _, typed in parts
-            if exceeds(typed["victims"], totals.get(key_of(typed, group)))}
+    over = {key_of(typed, group + ["dimension"])
+            for _, _, typed, _ in over_total(parts, lambda typed: totals.get(key_of(typed, group)))}
     return parts, totals, over
+
+
+def over_total(rows: list[tuple[int, dict, dict]], total_of) -> list[tuple[int, dict, dict, int]]:
+    """(index, raw cells, typed cells, total) of the rows whose figure exceeds their source's total."""
+    return [(i, raw, typed, total_of(typed)) for i, raw, typed in rows if exceeds(typed["victims"], total_of(typed))]
+
+
+def complete_sets_add_up(t: Table, complete: list, set_key, over: set, totals: dict, group: list[str],
+                         no_total_field: str, no_total, adds_up_to) -> list[Problem]:
+    """A complete set of figures (a breakdown, a list of countries) adds up to its source's total,
+    which must exist: one problem on the first row of each set that does not, unless one of its
+    figures alone exceeds the total (that is the problem). no_total(raw) and adds_up_to(raw, sum,
+    total) word the two problems."""
+    sums = sum_by(complete, set_key)
+    first = [row for row in firsts(complete, set_key) if set_key(row[2]) not in over]
+    problems = [t.problem(i, no_total_field, "breakdown-no-total", no_total(raw))
+                for i, raw, typed in first if key_of(typed, group) not in totals]
+    for i, raw, typed in first:
+        total = totals.get(key_of(typed, group))
+        if total is not None and sums[set_key(typed)] != total:
+            problems.append(t.problem(i, "victims", "breakdown-sum", adds_up_to(raw, sums[set_key(typed)], total)))
+    return problems
 
 
 # A category that is part of another: girls are both female and children, and so on.
@@ -193,25 +215,17 @@ def rule_breakdowns_add_up(t: Table, ctx) -> list[Problem]:
     by_breakdown = lambda typed: key_of(typed, group + ["dimension"])
     parts, totals, over = breakdown_parts(t)
     total_of = lambda typed: totals.get(key_of(typed, group))
-    problems = []
     # No category exceeds its source's total.
-    for i, raw, typed in parts:
-        if exceeds(typed["victims"], total_of(typed)):
-            problems.append(t.problem(i, "victims", "exceeds-total",
-                                      f"{raw['category']} = {raw['victims']} exceeds the same source's total of {total_of(typed)} "
-                                      f"for {raw['reference_year']} ({raw['population']})"))
-    # A complete, exclusive breakdown adds up to the total, which must exist. (When one of its
-    # categories alone exceeds the total, that is the problem, not also the sum.)
+    problems = [t.problem(i, "victims", "exceeds-total", f"{raw['category']} = {raw['victims']} exceeds the same source's "
+                          f"total of {total} for {raw['reference_year']} ({raw['population']})")
+                for i, raw, _, total in over_total(parts, total_of)]
+    # A complete, exclusive breakdown adds up to the total, which must exist.
     complete = [row for row in parts if row[2]["breakdown_complete"] and row[2]["breakdown_exclusive"]]
-    sums = sum_by(complete, by_breakdown)
-    first = [row for row in firsts(complete, by_breakdown) if by_breakdown(row[2]) not in over]
     label = lambda raw: f"{raw['dimension']} breakdown of {raw['source_id']} for {raw['reference_year']} ({raw['population']})"
-    problems += [t.problem(i, "dimension", "breakdown-no-total",
-                           f"the complete {label(raw)} has no total row from the same source to add up to")
-                 for i, raw, typed in first if key_of(typed, group) not in totals]
-    problems += [t.problem(i, "victims", "breakdown-sum",
-                           f"the complete {label(raw)} adds up to {sums[by_breakdown(typed)]}, not to the total of {total_of(typed)}")
-                 for i, raw, typed in first if total_of(typed) is not None and sums[by_breakdown(typed)] != total_of(typed)]
+    problems += complete_sets_add_up(
+        t, complete, by_breakdown, over, totals, group, "dimension",
+        lambda raw: f"the complete {label(raw)} has no total row from the same source to add up to",
+        lambda raw, n, total: f"the complete {label(raw)} adds up to {n}, not to the total of {total}")
     # Nested categories: girls never exceed females or children of the same source.
     containers = {pair for outers in CONTAINED_IN.values() for pair in outers}
     outer_values: dict[tuple, int | None] = {}
@@ -382,22 +396,17 @@ def rule_counts_match_totals(t: Table, ctx) -> list[Problem]:
     totals = figure_totals(demo)
     total_of = lambda typed: totals.get(key_of(typed, group))
     counts = [row for row in t.rows if row[1]["basis"] == "count"]
-    problems = []
-    for i, raw, typed in counts:
-        if exceeds(typed["victims"], total_of(typed)):
-            problems.append(t.problem(i, "victims", "exceeds-total",
-                                      f"{raw['country_code']} = {raw['victims']} exceeds the total of {total_of(typed)} "
-                                      f"that {raw['source_id']} gives for {raw['reference_year']} in {demo.file}"))
-    over = {by_set(typed) for _, _, typed in counts if exceeds(typed["victims"], total_of(typed))}
+    exceeding = over_total(counts, total_of)
+    problems = [t.problem(i, "victims", "exceeds-total", f"{raw['country_code']} = {raw['victims']} exceeds the total of "
+                          f"{total} that {raw['source_id']} gives for {raw['reference_year']} in {demo.file}")
+                for i, raw, _, total in exceeding]
+    over = {by_set(typed) for _, _, typed, _ in exceeding}
     complete = [row for row in counts if row[2]["breakdown_complete"]]
-    sums = sum_by(complete, by_set)
-    first = [row for row in firsts(complete, by_set) if by_set(row[2]) not in over]  # one country above the total is the problem
     label = lambda raw: f"the complete breakdown by country of {raw['source_id']} for {raw['reference_year']}"
-    problems += [t.problem(i, "victims", "breakdown-no-total", f"{label(raw)} has no total in {demo.file} to add up to")
-                 for i, raw, typed in first if key_of(typed, group) not in totals]
-    problems += [t.problem(i, "victims", "breakdown-sum",
-                           f"{label(raw)} adds up to {sums[by_set(typed)]}, not to the total of {total_of(typed)} in {demo.file}")
-                 for i, raw, typed in first if total_of(typed) is not None and sums[by_set(typed)] != total_of(typed)]
+    problems += complete_sets_add_up(
+        t, complete, by_set, over, totals, group, "victims",
+        lambda raw: f"{label(raw)} has no total in {demo.file} to add up to",
+        lambda raw, n, total: f"{label(raw)} adds up to {n}, not to the total of {total} in {demo.file}")
     return problems
 
 
