@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .package_io import ROOT, CannotRun, load_descriptor, read_raw, resources
+from .package_io import ROOT, CannotRun, load_descriptor, read_raw, resources, write_atomic
 
 OUTPUT = Path("docs") / "conflicts.md"
 
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     target = root / OUTPUT
     if args.write:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_atomic(target, text)
         print(f"wrote {target} ({len(conflicts)} conflict(s))")
     elif args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .package_io import replace_between, ROOT, CannotRun, load_descriptor, read_raw, resources
+from .package_io import replace_between, ROOT, CannotRun, load_descriptor, read_raw, resources, write_atomic
 
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 FIRST_YEAR = 2000
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("README.md's coverage table is up to date")
         return 0
-    readme.write_text(updated, encoding="utf-8")
+    write_atomic(readme, updated)
     print(f"wrote the coverage table into {readme}")
     return 0
 

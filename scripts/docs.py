@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from .load import pandas_recipe
-from .package_io import ROOT, CannotRun, Resource, load_descriptor, resources
+from .package_io import ROOT, CannotRun, Resource, load_descriptor, resources, write_atomic
 
 OUTPUT = Path("docs") / "data-dictionary.md"
 FIELD_COLUMNS = ["field", "title", "type", "required", "constraints", "unit", "description", "example"]
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     target = root / OUTPUT
     if args.write:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        write_atomic(target, text)
         print(f"wrote {OUTPUT}")
         return 0
     if args.check:
