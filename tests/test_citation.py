@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +96,7 @@ def test_citation_agrees_with_the_data_package():
 
 
 def test_zenodo_metadata_agrees_with_citation():
-    if not ZENODO.is_file():
-        pytest.skip(".zenodo.json is not in the repository")
+    assert ZENODO.is_file(), ".zenodo.json is missing: Zenodo would archive the release without its metadata"
     problems = zenodo_mismatches(read_cff(CITATION), json.loads(ZENODO.read_text(encoding="utf-8")))
     assert not problems, "\n".join(problems)
 
