@@ -50,7 +50,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.dont_write_bytecode = True  # importing the helpers below must not leave untracked files in the tree it checks
 from . import diff, sqlite, versions
 from .package_io import DESCRIPTOR, ROOT, CannotRun, dump_descriptor, file_digest, load_descriptor, with_stats
 

@@ -20,7 +20,7 @@ def sort_resource(root: Path, resource) -> bool:
     path = root / resource.path
     raw = read_raw(path)
     key = resource.primary_key
-    order = primary_key_order(to_typed(raw, resource), key)
+    order = primary_key_order(to_typed(raw[key], resource), key)  # only the key's columns need their types
     if order.equals(raw.index):
         return False
     write_atomic(path, csv_text(raw.loc[order]))

@@ -93,18 +93,26 @@ class PackageCopy:
     CSV files are rewritten with csv.writer (LF, minimal quoting), which reproduces the
     package's own files byte for byte, so an edit changes nothing but what it says.
 
-    After every change to a data file the descriptor's bytes/hash are refreshed, as a
-    maintainer does with `make hashes`, so that a break shows only its own problem; set
-    refresh_hashes = False to leave them stale.
+    After a change to a data file the descriptor's bytes/hash are refreshed, as a maintainer
+    does with `make hashes`, so that a break shows only its own problem; set refresh_hashes =
+    False to leave them stale. The refresh waits until the descriptor is next read or written,
+    or the folder is handed out (root): a fault of several steps rewrites datapackage.json once.
     """
 
     def __init__(self, root: Path):
-        self.root = Path(root)
+        self.folder = Path(root)
         self.refresh_hashes = True
+        self.changed: set[str] = set()  # data files written since the descriptor was last refreshed
+
+    @property
+    def root(self) -> Path:
+        """The copy's folder, for a validator or script to read: its descriptor is brought up to date first."""
+        self.data_changed()
+        return self.folder
 
     # --- reading and writing whole files ---------------------------------------------
     def path(self, file: str) -> Path:
-        return self.root / file
+        return self.folder / file
 
     def rows(self, file: str) -> list[list[str]]:
         """All records of a CSV file, header first, as text."""
@@ -125,31 +133,35 @@ class PackageCopy:
         return self.path(file).read_bytes()
 
     def write_bytes(self, file: str, data: bytes) -> None:
+        if file == "datapackage.json":
+            self.data_changed()  # the edits before it are recorded in the descriptor it replaces
         self.path(file).write_bytes(data)
-        if file != "datapackage.json":
-            self.data_changed()
+        if file != "datapackage.json" and self.refresh_hashes:
+            self.changed.add(file)
 
     def data_changed(self) -> None:
-        """Record the files' new bytes/hash in the descriptor (only for files inside the copy)."""
+        """Record the new bytes/hash of the files written since the last refresh in the descriptor
+        (only for files inside the copy)."""
         from scripts.package_io import file_digest, with_stats
-        if not self.refresh_hashes:
+        if not self.refresh_hashes or not self.changed:
             return
+        written, self.changed = self.changed, set()
         try:
-            descriptor = self.descriptor
+            descriptor = self._read_descriptor()
         except (OSError, ValueError):
             return  # no descriptor, or one a test broke on purpose
-        root, changed = self.root.resolve(), False
+        root, changed = self.folder.resolve(), False
         for i, resource in enumerate(descriptor.get("resources", [])):
-            if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            if not isinstance(resource, dict) or resource.get("path") not in written:
                 continue
-            path = self.root / resource["path"]
+            path = self.folder / resource["path"]
             if not path.resolve().is_relative_to(root) or not path.is_file():
                 continue
             updated = with_stats(resource, *file_digest(path))
             if updated != resource:
                 descriptor["resources"][i], changed = updated, True
         if changed:
-            self.write_descriptor(descriptor)
+            self._write_descriptor(descriptor)
 
     # --- finding rows ------------------------------------------------------------------
     def find_rows(self, file: str, where: dict | None = None) -> list[int]:
@@ -219,10 +231,10 @@ class PackageCopy:
     def sort(self, file: str) -> None:
         from scripts.package_io import load_descriptor, resources
         from scripts.sort_rows import sort_resource
-        for resource in resources(load_descriptor(self.root)).values():
+        for resource in resources(load_descriptor(self.folder)).values():
             if resource.path == file:
-                sort_resource(self.root, resource)
-        self.data_changed()
+                if sort_resource(self.folder, resource) and self.refresh_hashes:
+                    self.changed.add(file)
 
     # --- editing columns (header and every row alike) ----------------------------------
     def drop_column(self, file: str, field: str) -> None:
@@ -248,9 +260,17 @@ class PackageCopy:
     # --- the descriptor ------------------------------------------------------------------
     @property
     def descriptor(self) -> dict:
-        return json.loads(self.path("datapackage.json").read_text(encoding="utf-8"))
+        self.data_changed()
+        return self._read_descriptor()
 
     def write_descriptor(self, descriptor: dict) -> None:
+        self.data_changed()
+        self._write_descriptor(descriptor)
+
+    def _read_descriptor(self) -> dict:
+        return json.loads(self.path("datapackage.json").read_text(encoding="utf-8"))
+
+    def _write_descriptor(self, descriptor: dict) -> None:
         self.path("datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
 
@@ -261,9 +281,10 @@ class PackageCopy:
 
     # --- checks ----------------------------------------------------------------------------
     def file_hashes(self) -> dict[str, str]:
-        """sha256 of every file in the copy, by path relative to it."""
-        return {str(p.relative_to(self.root)): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(self.root.rglob("*")) if p.is_file()}
+        """sha256 of every file in the copy, by path relative to it (after the pending hash refresh)."""
+        self.data_changed()
+        return {str(p.relative_to(self.folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(self.folder.rglob("*")) if p.is_file()}
 
 
 def copy_real_package(dest: Path) -> PackageCopy:
