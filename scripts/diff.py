@@ -389,17 +389,21 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict(orient="records")
 
 
-def keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """Index a frame by its key. Duplicate keys (an invalid package) get a running number
-    so that the comparison still runs instead of failing."""
-    frame = frame.copy()
-    frame["_n"] = frame.groupby(key, sort=False).cumcount()
-    return frame.set_index(key + ["_n"])
+def keyed(frame: pd.DataFrame, key: list[str]) -> dict[tuple, dict]:
+    """The frame's rows (as text, column by column) by their key. A repeated key (an invalid
+    package) gets a running number so that the comparison still runs instead of failing.
+    Plain dicts: the tables are small, and pandas' index operations cost more than they save."""
+    rows: dict[tuple, dict] = {}
+    seen: dict[tuple, int] = {}
+    for row in records(frame):
+        k = tuple(row[f] for f in key)
+        rows[k + (seen.get(k, 0),)] = row
+        seen[k] = seen.get(k, 0) + 1
+    return rows
 
 
-def key_dict(key: list[str], index_value) -> dict:
-    values = index_value if isinstance(index_value, tuple) else (index_value,)
-    return dict(zip(key, values))  # drops the trailing running number
+def key_dict(key: list[str], index_value: tuple) -> dict:
+    return dict(zip(key, index_value))  # drops the trailing running number
 
 
 def compare_rows(old: pd.DataFrame, new: pd.DataFrame, n: Resource, diff: ResourceDiff, report: Report) -> None:
@@ -413,20 +417,14 @@ def compare_rows(old: pd.DataFrame, new: pd.DataFrame, n: Resource, diff: Resour
         return
     diff.key = key
     a, b = keyed(old[common], key), keyed(new[common], key)
-    added = b.index.difference(a.index, sort=False)
-    removed = a.index.difference(b.index, sort=False)
-    both = b.index.intersection(a.index, sort=False)
-    diff.rows_added = [key_dict(key, i) | row for i, row in zip(added, records(b.loc[added]))]
-    diff.rows_removed = [key_dict(key, i) | row for i, row in zip(removed, records(a.loc[removed]))]
+    diff.rows_added = [key_dict(key, k) | row for k, row in b.items() if k not in a]
+    diff.rows_removed = [key_dict(key, k) | row for k, row in a.items() if k not in b]
     values = [c for c in common if c not in key]
-    olds, news = a.loc[both, values], b.loc[both, values]
-    differs = olds.ne(news)
-    for index in differs.index[differs.any(axis=1)]:
-        cells = differs.loc[index]
-        diff.rows_changed.append({
-            "key": key_dict(key, index),
-            "changes": {f: {"old": olds.at[index, f], "new": news.at[index, f]} for f in cells.index[cells]},
-        })
+    for k, row in b.items():
+        before = a.get(k)
+        changes = {f: {"old": before[f], "new": row[f]} for f in values if before is not None and before[f] != row[f]}
+        if changes:
+            diff.rows_changed.append({"key": key_dict(key, k), "changes": changes})
     summarise_rows(diff, report, name)
 
 

@@ -157,6 +157,28 @@ def memo_key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+WELL_FORMED_HASH = re.compile(r"(sha256:)?[0-9a-f]{64}")  # as make hashes writes it
+
+
+def with_stand_in_stats(descriptor: dict) -> dict:
+    """The package descriptor with each resource's bytes and hash, where they are well formed, replaced
+    by a fixed stand-in of the same form: whether the descriptor is valid does not depend on their
+    values, and they change with every data edit. A malformed one is kept, for frictionless to report."""
+    def stand_in(resource):
+        if not isinstance(resource, dict):
+            return resource
+        out = dict(resource)
+        if type(out.get("bytes")) is int and out["bytes"] >= 0:
+            out["bytes"] = 0
+        if isinstance(out.get("hash"), str) and WELL_FORMED_HASH.fullmatch(out["hash"]):
+            out["hash"] = out["hash"][:-64] + "0" * 64
+        return out
+    resources_ = descriptor.get("resources")
+    if not isinstance(resources_, list):
+        return descriptor
+    return descriptor | {"resources": [stand_in(r) for r in resources_]}
+
+
 DOCUMENTATION = {"title", "description", "example", "examples"}  # and x- properties: no check reads them
 
 
@@ -184,15 +206,16 @@ def looked_up(table: Table | None, fields: list[str], digest: str | None):
 
 
 def for_lookup(resource: dict, fields: set[str]) -> dict:
-    """A resource that this run only looks up through foreign keys, as frictionless gets it: the
-    fields the keys read keep their type, the others are read as they are ("any") and unchecked,
-    since the resource's own report is remembered from an earlier run. Same lookup, less parsing."""
+    """A resource that this run only looks up through foreign keys, as frictionless gets it: only the
+    fields the keys read, matched to the file's columns by name ("fieldsMatch": "subset": the file may
+    have more); the resource's own report is remembered from an earlier run. Same lookup, less parsing."""
     schema = resource.get("schema")
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         return resource
-    kept = [f if not isinstance(f, dict) or f.get("name") in fields else {"name": f.get("name"), "type": "any"}
-            for f in schema["fields"]]
-    return resource | {"schema": {"fields": kept}}
+    kept = [f for f in schema["fields"] if isinstance(f, dict) and f.get("name") in fields]
+    if len(kept) != len(fields):  # a looked-up field the schema lacks or repeats: let frictionless say so
+        kept = schema["fields"]
+    return resource | {"schema": {"fields": kept, "fieldsMatch": "subset"}}
 
 
 def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str],
@@ -200,14 +223,17 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     """frictionless's report as (resource name, error) pairs of the rows, and the descriptor's errors."""
     from frictionless import FrictionlessException, Package  # imported here: slow to import, and only this step needs it
 
+    # A descriptor valid but for its resources' bytes and hash is valid with any well-formed ones; an
+    # invalid one is remembered by its exact text, as its messages may quote any part of it.
+    valid_key = memo_key("valid descriptor", with_stand_in_stats(package_descriptor))
     package_key = memo_key("descriptor", package_descriptor)
-    if package_key not in _MEMO:
+    if valid_key not in _MEMO and package_key not in _MEMO:
         try:
             Package(package_descriptor, basepath=str(root)).to_descriptor(validate=True)
-            _MEMO[package_key] = []
+            _MEMO[valid_key] = True
         except FrictionlessException as exc:
             _MEMO[package_key] = exc.to_errors()
-    if _MEMO[package_key]:
+    if valid_key not in _MEMO:
         return [], _MEMO[package_key]  # as frictionless does: an invalid descriptor, no data checks
     lean = {k: v for k, v in package_descriptor.items() if k in ("$schema", "profile", "name")} | {
         "resources": [without_documentation(r) for r in package_descriptor["resources"]]}

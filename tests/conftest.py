@@ -34,8 +34,32 @@ def release_git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
+import tempfile  # noqa: E402
+
+_REPO_TEMPLATES: dict = {}  # builder -> (its repository, what it returned), built once per test process
+_TEMPLATE_ROOT = tempfile.TemporaryDirectory(prefix="release-templates-")  # removed when the process ends
+
+
+def copy_of_repo(build, dest: Path):
+    """What build(dest) gives, as a copy of a repository built once per process: copying a small
+    repository is several times cheaper than the ten-odd git commands that make it, and its
+    commits are the same. Paths in the returned value point into dest."""
+    if build not in _REPO_TEMPLATES:
+        made = Path(_TEMPLATE_ROOT.name) / f"{build.__name__}-{len(_REPO_TEMPLATES)}"
+        _REPO_TEMPLATES[build] = (made, build(made))
+    made, result = _REPO_TEMPLATES[build]
+    shutil.copytree(made, dest, symlinks=True)
+    if isinstance(result, Path):
+        return dest
+    return {k: (dest if v == made else v) for k, v in result.items()}
+
+
 def make_release_repo(dest: Path) -> Path:
     """Copy the package into dest, make sure CHANGELOG.md has an Unreleased entry, and commit it."""
+    return copy_of_repo(build_release_repo, dest)
+
+
+def build_release_repo(dest: Path) -> Path:
     dest.mkdir(parents=True)
     for name in RELEASE_COPIED:
         source = REPO_ROOT / name

@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import REPO_ROOT, release_git
+from conftest import REPO_ROOT, copy_of_repo, release_git
 
 from scripts.package_io import dump_descriptor, file_digest, with_stats
 
@@ -68,8 +68,12 @@ def commit(repo: Path, message: str) -> str:
     return release_git(repo, "rev-parse", "HEAD").strip()
 
 
-def make_history_repo(dest: Path) -> dict[str, str]:
-    """Build the repository in dest; returns {"repo": path, "A"/"B"/"C": commit hashes}."""
+def make_history_repo(dest: Path) -> dict:
+    """The repository in dest; returns {"repo": path, "A"/"B"/"C": commit hashes}."""
+    return copy_of_repo(build_history_repo, dest)
+
+
+def build_history_repo(dest: Path) -> dict:
     dest.mkdir(parents=True)
     for name in COPIED:
         source = REPO_ROOT / name
