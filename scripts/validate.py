@@ -218,6 +218,13 @@ def for_lookup(resource: dict, fields: set[str]) -> dict:
     return resource | {"schema": {"fields": kept, "fieldsMatch": "subset"}}
 
 
+def as_looked_up(resource, fields) -> object:
+    """The part of a resource's declaration that a foreign key into it reads (as for_lookup gives it)."""
+    if not isinstance(resource, dict):
+        return resource
+    return for_lookup(resource, set(fields) if isinstance(fields, list) else {fields})
+
+
 def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str, str],
                         tables: dict[str, Table]) -> tuple[list, list]:
     """frictionless's report as (resource name, error) pairs of the rows, and the descriptor's errors."""
@@ -242,8 +249,11 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     for name, r in declared.items():
         references[name] = [(fk.get("reference", {}).get("resource") or name, fk.get("reference", {}).get("fields"))
                             for fk in Resource(r).foreign_keys]
+        # What a foreign key reads of another resource: its key fields' declarations and text (a change
+        # elsewhere in that resource, say a wider enum, leaves this resource's report as it was).
         keys[name] = memo_key({k: v for k, v in lean.items() if k != "resources"}, r, digests.get(name),
-                              [(t, declared.get(t), fields if t == name else looked_up(tables.get(t), fields, digests.get(t)))
+                              [(t, declared.get(t), fields) if t == name else
+                               (t, as_looked_up(declared.get(t), fields), looked_up(tables.get(t), fields, digests.get(t)))
                                for t, fields in references[name]])
     todo = [name for name, key in keys.items() if key not in _MEMO]
     if todo:
