@@ -86,7 +86,7 @@ def build_history_repo(dest: Path) -> dict:
     lines = full.splitlines(keepends=True)
     (dest / LEAF_TABLE).write_bytes(b"".join(lines[:-1]))
 
-    release_git(dest, "init", "-q", "-b", "main")
+    release_git(dest, "init", "-q", "-b", "main", "--template=")  # no sample hooks to copy
     for key, value in (("user.name", "Release Test"), ("user.email", "release-test@example.org"),
                        ("commit.gpgsign", "false"), ("tag.gpgsign", "false")):
         release_git(dest, "config", key, value)

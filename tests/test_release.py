@@ -93,6 +93,9 @@ def tag(repo: Path, version: str) -> None:
 def released(tmp_path_factory):
     base = tmp_path_factory.mktemp("released")
     repo = make_release_repo(base / "repo")
+    shutil.copytree(REPO_ROOT / "scripts", repo / "scripts", ignore=shutil.ignore_patterns("__pycache__"))
+    release_git(repo, "add", "-A")  # `python -m scripts.release` runs the repository's own scripts
+    release_git(repo, "commit", "-q", "--amend", "--no-edit")  # still the one commit "Package"
     twin = base / "twin"
     release_git(base, "clone", "-q", str(repo), str(twin))
     for path in twin.rglob("*"):  # different mtimes: they must not reach the archive
