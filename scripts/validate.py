@@ -233,15 +233,16 @@ def frictionless_errors(package_descriptor: dict, root: Path, digests: dict[str,
     # A descriptor valid but for its resources' bytes and hash is valid with any well-formed ones; an
     # invalid one is remembered by its exact text, as its messages may quote any part of it.
     valid_key = memo_key("valid descriptor", with_stand_in_stats(package_descriptor))
-    package_key = memo_key("descriptor", package_descriptor)
-    if valid_key not in _MEMO and package_key not in _MEMO:
-        try:
-            Package(package_descriptor, basepath=str(root)).to_descriptor(validate=True)
-            _MEMO[valid_key] = True
-        except FrictionlessException as exc:
-            _MEMO[package_key] = exc.to_errors()
     if valid_key not in _MEMO:
-        return [], _MEMO[package_key]  # as frictionless does: an invalid descriptor, no data checks
+        package_key = memo_key("descriptor", package_descriptor)
+        if package_key not in _MEMO:
+            try:
+                Package(package_descriptor, basepath=str(root)).to_descriptor(validate=True)
+                _MEMO[valid_key] = True
+            except FrictionlessException as exc:
+                _MEMO[package_key] = exc.to_errors()
+        if valid_key not in _MEMO:
+            return [], _MEMO[package_key]  # as frictionless does: an invalid descriptor, no data checks
     lean = {k: v for k, v in package_descriptor.items() if k in ("$schema", "profile", "name")} | {
         "resources": [without_documentation(r) for r in package_descriptor["resources"]]}
     declared = {r.get("name"): r for r in lean["resources"]}
