@@ -421,8 +421,9 @@ def compare_rows(old: pd.DataFrame, new: pd.DataFrame, n: Resource, diff: Resour
     diff.rows_removed = [key_dict(key, k) | row for k, row in a.items() if k not in b]
     values = [c for c in common if c not in key]
     for k, row in b.items():
-        before = a.get(k)
-        changes = {f: {"old": before[f], "new": row[f]} for f in values if before is not None and before[f] != row[f]}
+        if k not in a:
+            continue  # added, listed above
+        changes = {f: {"old": a[k][f], "new": row[f]} for f in values if a[k][f] != row[f]}
         if changes:
             diff.rows_changed.append({"key": key_dict(key, k), "changes": changes})
     summarise_rows(diff, report, name)
