@@ -2,7 +2,7 @@
 """Generate the data dictionary, docs/data-dictionary.md, from datapackage.json.
 
     python -m scripts.docs [PACKAGE_DIR]            # print the dictionary
-    python -m scripts.docs --write [PACKAGE_DIR]    # write docs/data-dictionary.md
+    python -m scripts.docs --write [PACKAGE_DIR]    # write docs/data-dictionary.md (and the README's recipe)
     python -m scripts.docs --check [PACKAGE_DIR]    # exit 1 if the committed file is out of date
 
 datapackage.json is the one source of truth for the schema; the dictionary only says
@@ -16,9 +16,12 @@ import sys
 from pathlib import Path
 
 from .load import pandas_recipe
-from .package_io import ROOT, CannotRun, Resource, load_descriptor, resources, write_atomic
+from .package_io import ROOT, CannotRun, Resource, load_descriptor, replace_between, resources, write_atomic
 
 OUTPUT = Path("docs") / "data-dictionary.md"
+# The README shows the same generated recipe for the table most readers start with.
+README_RECIPE = "headline_series"
+README_START, README_END = "<!-- pandas-recipe:start -->", "<!-- pandas-recipe:end -->"
 FIELD_COLUMNS = ["field", "title", "type", "required", "constraints", "unit", "description", "example"]
 
 
@@ -156,6 +159,12 @@ def resource_section(resource: Resource) -> list[str]:
     return lines
 
 
+def readme_with_recipe(text: str, descriptor: dict) -> str:
+    """README.md with the plain-pandas recipe of README_RECIPE between its markers."""
+    block = "```python\n" + pandas_recipe(resources(descriptor)[README_RECIPE]) + "```\n"
+    return replace_between(text, README_START, README_END, block, "README.md")
+
+
 def render(descriptor: dict) -> str:
     declared = resources(descriptor)
     lines = package_section(descriptor, declared)
@@ -195,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text)
         print(f"wrote {OUTPUT}")
+        readme = root / "README.md"
+        if readme.is_file():
+            try:
+                write_atomic(readme, readme_with_recipe(readme.read_text(encoding="utf-8"), load_descriptor(root)))
+            except (KeyError, ValueError) as exc:  # no such resource, or a marker missing
+                print(f"CANNOT RUN: README.md: the pandas recipe cannot be written ({exc})", file=sys.stderr)
+                return 2
         return 0
     if args.check:
         if not target.is_file():

@@ -135,6 +135,8 @@ def test_readme_recipes_give_the_declared_dtypes_and_keep_namibia_and_empty_cell
     assert "NA" in list(frames["countries"]["country_code"])
     empty_notes = sum(1 for row in csv_rows(package / "data" / "tier_status.csv") if row["notes"] == "")
     assert frames["tier_status"]["notes"].isna().sum() == empty_notes  # an empty cell is missing, not ""
+    identified = frames["identified"]  # the README's one measure of the annual series: a year once, numbers as numbers
+    assert identified["reference_year"].is_unique and str(identified["victims"].dtype) == "Int64"
 
 
 # --------------------------------------------------------------------------------------
