@@ -113,9 +113,10 @@ def cell_message(error, spec: dict) -> str:
 
 
 def earlier_row(error) -> str:
-    """The row frictionless names in a unique or primary-key error ('the same as in the row at position "15"')."""
+    """Where the repeated value of a unique or primary-key error stands first: the row frictionless
+    names ('the same as in the row at position "15"'), or an earlier row when it names none."""
     found = re.search(r"(\d+)", error.note or "")
-    return found.group(1) if found else "an earlier row"
+    return f"row {found.group(1)}" if found else "an earlier row"
 
 
 def foreign_key_message(error, paths: dict[str, str]) -> str:
@@ -309,12 +310,14 @@ def frictionless_problems(descriptor: dict, root: Path, skip: set[str], digests:
             if (name, row) in repeated_keys:
                 continue  # a row given twice: its primary key says so once
             problems.append(Problem(file, row, error.field_name, error.type,
-                                    f"{shown(error.cell)} is already in row {earlier_row(error)}: "
+                                    f"{shown(error.cell)} is already in {earlier_row(error)}: "
                                     f"{error.field_name} must be unique"))
         elif error.type == "primary-key":
+            if (name, row) in damaged_rows:
+                continue  # a key cell that could not be read is no key at all: its cell error says so
             key = ", ".join(declared[name].primary_key)
             problems.append(Problem(file, row, None, error.type,
-                                    f"the primary key ({key}) is the same as in row {earlier_row(error)}: "
+                                    f"the primary key ({key}) is the same as in {earlier_row(error)}: "
                                     "is the row given twice? delete one, or correct the key"))
         elif error.type == "foreign-key":
             # A consequence of a cell error: in this row, or in the looked-up fields of the other table.
