@@ -784,10 +784,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.check:
         if not target.is_file():
-            print(f"{OUTPUT} does not exist: run `python -m scripts.claims --write` and commit it.", file=sys.stderr)
+            print(f"{OUTPUT} does not exist: run `make generate` (python -m scripts.claims --write) and commit it.", file=sys.stderr)
             return 1
         if target.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT} is out of date with data/*.csv: run `python -m scripts.claims --write` and commit the "
+            print(f"{OUTPUT} is out of date with data/*.csv: run `make generate` (python -m scripts.claims --write) and commit the "
                   "result; never edit it by hand.", file=sys.stderr)
             return 1
         return 0

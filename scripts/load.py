@@ -165,7 +165,7 @@ def check_every_cell_parsed(raw: pd.DataFrame, typed: pd.DataFrame, resource: Re
         return
     shown = "; ".join(f"row {row}, field '{name}': {value!r} is not a valid {kind}" for row, name, value, kind in bad[:SHOWN_BAD_CELLS])
     more = f" (and {len(bad) - SHOWN_BAD_CELLS} more)" if len(bad) > SHOWN_BAD_CELLS else ""
-    raise LoadError(f"{resource.path}: {shown}{more}. For the full report, validate the package (`make validate`, or `python -m scripts.validate` in a clone).")
+    raise LoadError(f"{resource.path}: {shown}{more}. For the full report, validate the package (`make validate` in a clone).")
 
 
 def load(resource_name: str, root: str | Path | None = None) -> pd.DataFrame:

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     updated = with_rules(text, table)
     if args.check:
         if updated != text:
-            print(f"{DOCUMENT}: the list of rules is out of date: run `python -m scripts.rules_doc --write`",
+            print(f"{DOCUMENT}: the list of rules is out of date: run `make generate` (python -m scripts.rules_doc --write)",
                   file=sys.stderr)
             return 1
         return 0

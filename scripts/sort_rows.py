@@ -3,7 +3,7 @@
     python -m scripts.sort_rows [PACKAGE_DIR]
 
 Only the order of rows changes; cell text is written back exactly as it was read. Exit 0 done,
-2 the package cannot be read (run `python -m scripts.validate` to see why).
+2 the package cannot be read (run `make validate` to see why).
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, KeyError, ValueError) as exc:
         print(f"sort_rows: cannot sort {getattr(exc, 'filename', None) or 'the package'}: "
-              f"{type(exc).__name__}: {exc} (run `python -m scripts.validate` to see why)", file=sys.stderr)
+              f"{type(exc).__name__}: {exc} (run `make validate` to see why)", file=sys.stderr)
         return 2
     return 0
 

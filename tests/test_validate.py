@@ -109,7 +109,7 @@ def test_content_problems_come_before_the_stale_hash(pkg_copy):
     pkg_copy.set_cell(COUNTRIES, "name", "=Testland", nth=-1)
     problems = validate_copy(pkg_copy).problems
     assert [p.rule for p in problems] == ["formula-injection", "stale-hash"]
-    assert "python -m scripts.hashes" in problems[-1].message
+    assert "make hashes" in problems[-1].message
 
 
 def test_overlapping_breakdown_need_not_add_up(pkg_copy):

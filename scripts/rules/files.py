@@ -178,8 +178,11 @@ def why_malformed(text: str, start: int) -> str:
         elif state == "start" and c == '"':
             state, opened = "quoted", i
         elif state == "closed":
+            # Either a quote inside the cell was not doubled, or the cell lost its closing quote and ran
+            # on to the next quote in the file: say both, with the line where the cell opened.
             return (f"line {line(i)}: after the closing quote of a cell comes {c!r} instead of a comma or the end of "
-                    'the line: a quote inside a quoted cell must be written twice ("")')
+                    'the line: a quote inside a quoted cell must be written twice (""), or the quoted cell that '
+                    f"opens on line {line(opened)} lacks its closing quote and runs on to the next one")
         elif c == '"':
             return (f'line {line(i)}: a quote (") inside a cell that is not in quotes: put the cell in quotes and '
                     'write the quote twice, e.g. "the ""quoted"" word"')
@@ -243,7 +246,7 @@ def rule_recorded_hash(f: FileContent, resource: Resource) -> list[Problem]:
     return [Problem(resource.path, None, None, "stale-hash",
                     f"the file changed after its bytes/hash were recorded in datapackage.json "
                     f"(recorded {recorded[:19]}..., now {actual['hash'][:19]}...): "
-                    "run `python -m scripts.hashes` (make hashes) to record the new ones")]
+                    "run `make hashes` to record the new ones")]
 
 
 # --------------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ def rule_sorted_by_primary_key(t: Table, ctx) -> list[Problem]:
     first = next(i for i, j in zip(t.typed.index, ordered) if i != j)
     return [Problem(t.file, csv_row_number(first), None, "sort-order",
                     f"rows are not sorted by the primary key ({', '.join(key)}); "
-                    "run `python -m scripts.sort_rows` (make sort) to sort them")]
+                    "run `make sort` to sort them")]
 
 
 @rule('formula-injection',
