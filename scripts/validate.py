@@ -524,7 +524,8 @@ def json_report(outcome: Outcome, root: Path, seconds: float) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Validate the Kosovo human trafficking data package.")
+    parser = argparse.ArgumentParser(description="Validate the Kosovo human trafficking data package.",
+                                     epilog="Exit status: 0 valid, 1 problems found, 2 cannot run.")
     parser.add_argument("package", nargs="?", default=".", help="folder holding datapackage.json (default: current folder)")
     parser.add_argument("--json", action="store_true", help="print a machine-readable report")
     args = parser.parse_args(argv)
