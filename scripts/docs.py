@@ -187,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate docs/data-dictionary.md from datapackage.json.")
     parser.add_argument("package", nargs="?", default=str(ROOT), help="folder holding datapackage.json (default: this repository)")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="write docs/data-dictionary.md")
+    mode.add_argument("--write", action="store_true", help="write docs/data-dictionary.md and the README's pandas recipe")
     mode.add_argument("--check", action="store_true", help="exit 1 if docs/data-dictionary.md is out of date")
     args = parser.parse_args(argv)
     root = Path(args.package)
     try:
-        text = render(load_descriptor(root))
+        descriptor = load_descriptor(root)
+        text = render(descriptor)
     except CannotRun as exc:
         print(f"CANNOT RUN: {exc}", file=sys.stderr)
         return 2
@@ -201,16 +202,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     target = root / OUTPUT
     if args.write:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(target, text)
-        print(f"wrote {OUTPUT}")
         readme = root / "README.md"
-        if readme.is_file():
+        readme_text = None
+        if readme.is_file():  # made before anything is written: a failure leaves both files as they were
             try:
-                write_atomic(readme, readme_with_recipe(readme.read_text(encoding="utf-8"), load_descriptor(root)))
+                readme_text = readme_with_recipe(readme.read_text(encoding="utf-8"), descriptor)
             except (KeyError, ValueError) as exc:  # no such resource, or a marker missing
                 print(f"CANNOT RUN: README.md: the pandas recipe cannot be written ({exc})", file=sys.stderr)
                 return 2
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text)
+        print(f"wrote {OUTPUT}")
+        if readme_text is not None:
+            write_atomic(readme, readme_text)
         return 0
     if args.check:
         if not target.is_file():

@@ -115,3 +115,14 @@ def test_unreadable_descriptor_exits_2_without_a_traceback(tmp_path, content, me
         (tmp_path / "datapackage.json").write_text(content, encoding="utf-8")
     done = run_docs("--check", str(tmp_path))
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_write_without_the_readme_markers_stops_and_changes_nothing(tmp_path):
+    shutil.copy(REPO_ROOT / "datapackage.json", tmp_path / "datapackage.json")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "data-dictionary.md").write_text("stale\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# A README without the recipe's markers\n", encoding="utf-8")
+    done = run_docs(str(tmp_path), "--write")
+    assert done.returncode == 2 and "pandas-recipe:start" in done.stderr, done
+    assert (tmp_path / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == "stale\n"
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "# A README without the recipe's markers\n"
