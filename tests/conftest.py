@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,6 @@ def release_git(repo: Path, *args: str) -> str:
     assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
     return done.stdout
 
-
-import tempfile  # noqa: E402
 
 _REPO_TEMPLATES: dict = {}  # builder -> (its repository, what it returned), built once per test process
 _TEMPLATE_ROOT = tempfile.TemporaryDirectory(prefix="release-templates-")  # removed when the process ends
